@@ -1,0 +1,167 @@
+// GEMM benchmark: measures the machine's FMA peak for the active ISA (independent FMA chains on
+// many registers, 1 and 2 threads), then square SGEMM/DGEMM GFLOP/s and % of that peak.
+// Honours AXONITE_ISA (e.g. AXONITE_ISA=avx2 measures the AVX2 kernel against the AVX2 peak).
+// Usage: bench_gemm [s|d|sd] [size,size,...]
+#include <immintrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "axonite/core/cpu_features.h"
+#include "axonite/core/parallel.h"
+#include "axonite/kernels/gemm.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// ---- FMA peak loops: 24 (zmm) / 12 (ymm) independent accumulators hide the 4-cycle latency
+// on two FMA ports. Per-function target attributes keep this TU baseline otherwise.
+__attribute__((target("avx512f"), noinline)) float peak_loop_avx512(int64_t iters) {
+  __m512 acc[24];
+  const __m512 x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
+  for (int i = 0; i < 24; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
+  for (int64_t it = 0; it < iters; ++it) {
+#pragma GCC unroll 24
+    for (int i = 0; i < 24; ++i) acc[i] = _mm512_fmadd_ps(acc[i], x, y);
+  }
+  __m512 s = acc[0];
+  for (int i = 1; i < 24; ++i) s = _mm512_add_ps(s, acc[i]);
+  float out[16];
+  _mm512_storeu_ps(out, s);
+  return out[0];
+}
+constexpr double kFlopsPerIterAvx512 = 24 * 16 * 2;
+
+__attribute__((target("avx2,fma"), noinline)) float peak_loop_avx2(int64_t iters) {
+  __m256 acc[12];
+  const __m256 x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
+  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
+  for (int64_t it = 0; it < iters; ++it) {
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], x, y);
+  }
+  __m256 s = acc[0];
+  for (int i = 1; i < 12; ++i) s = _mm256_add_ps(s, acc[i]);
+  float out[8];
+  _mm256_storeu_ps(out, s);
+  return out[0];
+}
+constexpr double kFlopsPerIterAvx2 = 12 * 8 * 2;
+
+// Baseline SSE2 has no FMA: a mul and an add per lane, 8 independent chains.
+__attribute__((noinline)) float peak_loop_sse(int64_t iters) {
+  __m128 acc[8];
+  const __m128 x = _mm_set1_ps(0.999999f), y = _mm_set1_ps(1e-7f);
+  for (int i = 0; i < 8; ++i) acc[i] = _mm_set1_ps(static_cast<float>(i));
+  for (int64_t it = 0; it < iters; ++it) {
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) acc[i] = _mm_add_ps(_mm_mul_ps(acc[i], x), y);
+  }
+  __m128 s = acc[0];
+  for (int i = 1; i < 8; ++i) s = _mm_add_ps(s, acc[i]);
+  return _mm_cvtss_f32(s);
+}
+constexpr double kFlopsPerIterSse = 8 * 4 * 2;
+
+volatile float g_sink = 0;
+
+// f32 peak GFLOP/s of `isa` with `threads` threads running the loop concurrently.
+double measure_peak(ax::Isa isa, int threads) {
+  float (*loop)(int64_t) = &peak_loop_sse;
+  double fpi = kFlopsPerIterSse;
+  if (isa == ax::Isa::Avx512) loop = &peak_loop_avx512, fpi = kFlopsPerIterAvx512;
+  if (isa == ax::Isa::Avx2) loop = &peak_loop_avx2, fpi = kFlopsPerIterAvx2;
+  const int64_t iters = 40000000;
+  loop(iters / 10);  // warm up (and raise the clock / wide-vector license)
+  double best = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    std::vector<std::thread> ts;
+    const auto t0 = Clock::now();
+    for (int t = 0; t < threads; ++t) ts.emplace_back([&] { g_sink = g_sink + loop(iters); });
+    for (auto& t : ts) t.join();
+    best = std::max(best, fpi * static_cast<double>(iters) * threads / seconds_since(t0) / 1e9);
+  }
+  return best;
+}
+
+void gemm_call(int64_t n, const float* a, const float* b, float* c) {
+  ax::cpu::gemm_f32(n, n, n, 1.f, a, n, 1, b, n, 1, 0.f, c, n);
+}
+void gemm_call(int64_t n, const double* a, const double* b, double* c) {
+  ax::cpu::gemm_f64(n, n, n, 1.0, a, n, 1, b, n, 1, 0.0, c, n);
+}
+
+// Median GFLOP/s of square n x n x n GEMMs (C = A * B, all row-major).
+template <class T>
+double bench_gemm(int64_t n) {
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  std::vector<T> a(n * n), b(n * n), c(n * n);
+  for (auto& x : a) x = static_cast<T>(dist(rng));
+  for (auto& x : b) x = static_cast<T>(dist(rng));
+  const double flops = 2.0 * n * n * n;
+  // Calls per sample so that one sample takes ~20 ms; at least 7 samples.
+  auto t0 = Clock::now();
+  gemm_call(n, a.data(), b.data(), c.data());
+  const double once = std::max(seconds_since(t0), 1e-7);
+  const int inner = std::max(1, static_cast<int>(0.02 / once));
+  const int samples = once > 0.2 ? 5 : 9;
+  std::vector<double> rates;
+  for (int s = 0; s < samples; ++s) {
+    t0 = Clock::now();
+    for (int r = 0; r < inner; ++r) gemm_call(n, a.data(), b.data(), c.data());
+    rates.push_back(flops * inner / seconds_since(t0) / 1e9);
+  }
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string types = argc > 1 ? argv[1] : "sd";
+  std::vector<int64_t> sizes = {64, 128, 256, 512, 1024, 1536, 2048};
+  if (argc > 2) {
+    sizes.clear();
+    for (const char* p = argv[2]; *p;) {
+      sizes.push_back(std::strtoll(p, const_cast<char**>(&p), 10));
+      if (*p == ',') ++p;
+    }
+  }
+  const ax::Isa isa = ax::cpu_isa();
+  const int max_threads = std::min(2, static_cast<int>(std::thread::hardware_concurrency()));
+  std::printf("ISA: %s (gemm kernels: %s)\n", ax::isa_name(isa), ax::cpu::gemm_isa());
+  double peak[3] = {0, 0, 0};
+  for (int t = 1; t <= max_threads; ++t) {
+    peak[t] = measure_peak(isa, t);
+    std::printf("FMA peak f32, %d thread(s): %.1f GFLOP/s (f64: half)\n", t, peak[t]);
+  }
+  for (char ty : types) {
+    if (ty != 's' && ty != 'd') continue;
+    std::printf("\n%s        size  threads   GFLOP/s   %% of peak\n",
+                ty == 's' ? "SGEMM" : "DGEMM");
+    for (int64_t n : sizes) {
+      for (int t = 1; t <= max_threads; ++t) {
+        ax::set_num_threads(t);
+        const double g = ty == 's' ? bench_gemm<float>(n) : bench_gemm<double>(n);
+        const double pk = ty == 's' ? peak[t] : peak[t] / 2;
+        std::printf("            %5lld  %7d  %8.1f   %8.1f%%\n", static_cast<long long>(n), t, g,
+                    100.0 * g / pk);
+        std::fflush(stdout);
+      }
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,38 @@
+// Process-wide thread count. Defaults to the OpenMP default (the number of cores).
+#include "axonite/core/parallel.h"
+
+#include <atomic>
+
+#include "axonite/core/check.h"
+
+namespace ax {
+namespace {
+std::atomic<int> g_threads{0};
+}
+
+int get_num_threads() {
+  int n = g_threads.load(std::memory_order_relaxed);
+  if (n > 0) return n;
+#if AXONITE_WITH_OPENMP
+  n = omp_get_max_threads();
+#else
+  n = 1;
+#endif
+  g_threads.store(n, std::memory_order_relaxed);
+  return n;
+}
+
+void set_num_threads(int n) {
+  AXONITE_CHECK(n >= 1, ValueError, "set_num_threads: expected a positive thread count, got ", n);
+  g_threads.store(n, std::memory_order_relaxed);
+}
+
+bool in_parallel_region() {
+#if AXONITE_WITH_OPENMP
+  return omp_in_parallel() != 0;
+#else
+  return false;
+#endif
+}
+
+}  // namespace ax

@@ -1,0 +1,119 @@
+// AVX2+FMA GEMM micro-kernels (f32 6x16, f64 6x8): 12 ymm accumulators + 2 B vectors + 1
+// broadcast fill the 16 ymm registers. Compiled with -mavx2 -mfma; everything here has internal
+// linkage except the *_desc() entry points, so no AVX code leaks into baseline callers.
+#include <immintrin.h>
+
+#include "axonite/kernels/cpu/gemm_kernels.h"
+
+namespace ax::cpu::gemm_detail {
+namespace {
+
+struct VF32 {
+  using T = float;
+  using V = __m256;
+  static constexpr int kW = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V set1(T x) { return _mm256_set1_ps(x); }
+  static V load(const T* p) { return _mm256_load_ps(p); }
+  static V loadu(const T* p) { return _mm256_loadu_ps(p); }
+  static void storeu(T* p, V v) { _mm256_storeu_ps(p, v); }
+  // Lanes [0, n) set (n may be <= 0 or >= kW).
+  static __m256i mask(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static V maskload(const T* p, __m256i m) { return _mm256_maskload_ps(p, m); }
+  static void maskstore(T* p, __m256i m, V v) { _mm256_maskstore_ps(p, m, v); }
+  static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+};
+
+struct VF64 {
+  using T = double;
+  using V = __m256d;
+  static constexpr int kW = 4;
+  static V zero() { return _mm256_setzero_pd(); }
+  static V set1(T x) { return _mm256_set1_pd(x); }
+  static V load(const T* p) { return _mm256_load_pd(p); }
+  static V loadu(const T* p) { return _mm256_loadu_pd(p); }
+  static void storeu(T* p, V v) { _mm256_storeu_pd(p, v); }
+  static __m256i mask(int n) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
+  }
+  static V maskload(const T* p, __m256i m) { return _mm256_maskload_pd(p, m); }
+  static void maskstore(T* p, __m256i m, V v) { _mm256_maskstore_pd(p, m, v); }
+  static V fmadd(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+};
+
+// C tile (MR rows x NV vectors) = alpha * A_panel * B_panel + beta * C.
+// Per k step: NV aligned loads of B, MR broadcasts of A, MR * NV independent FMAs.
+template <class VT, int MR, int NV>
+void kernel(int64_t k, const typename VT::T* a, const typename VT::T* b, typename VT::T* c,
+            int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff, int n_eff) {
+  using T = typename VT::T;
+  using V = typename VT::V;
+  constexpr int kNR = NV * VT::kW;
+  V acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = VT::zero();
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + kNR - 1), _MM_HINT_T0);
+  }
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < k; ++p) {
+    V bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = VT::load(b + v * VT::kW);
+    _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const V ai = VT::set1(a[i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = VT::fmadd(ai, bv[v], acc[i][v]);
+    }
+    a += MR;
+    b += kNR;
+  }
+
+  const V va = VT::set1(alpha);
+  const V vb = VT::set1(beta);
+  if (m_eff == MR && n_eff == kNR) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      T* cr = c + i * ldc;
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        V r = VT::mul(acc[i][v], va);
+        if (beta != T(0)) r = VT::fmadd(vb, VT::loadu(cr + v * VT::kW), r);
+        VT::storeu(cr + v * VT::kW, r);
+      }
+    }
+    return;
+  }
+  // Edge tile: same arithmetic, masked columns, rows beyond m_eff dropped.
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    if (i >= m_eff) break;
+    T* cr = c + i * ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const __m256i mk = VT::mask(n_eff - v * VT::kW);
+      V r = VT::mul(acc[i][v], va);
+      if (beta != T(0)) r = VT::fmadd(vb, VT::maskload(cr + v * VT::kW, mk), r);
+      VT::maskstore(cr + v * VT::kW, mk, r);
+    }
+  }
+}
+
+}  // namespace
+
+// Blocking: kc * nr * sizeof(T) = 16 KiB B micro-panel in L1; mc * kc A block inside L2.
+KernelDesc<float> avx2_desc_f32() { return {&kernel<VF32, 6, 2>, 6, 16, 256, 144, 4096}; }
+KernelDesc<double> avx2_desc_f64() { return {&kernel<VF64, 6, 2>, 6, 8, 256, 96, 2048}; }
+
+}  // namespace ax::cpu::gemm_detail

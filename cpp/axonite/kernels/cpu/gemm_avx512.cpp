@@ -1,0 +1,126 @@
+// AVX-512 GEMM micro-kernels (f32 14x32, f64 14x16): all 28 accumulators live in zmm registers,
+// each k step loads two B vectors and multiplies them by 14 broadcast A elements (embedded
+// {1toN} broadcasts from the packed A panel). Compiled with -mavx512f/dq/bw/vl; everything here
+// has internal linkage except the *_desc() entry points, so no AVX-512 code leaks elsewhere.
+#include <immintrin.h>
+
+#include "axonite/kernels/cpu/gemm_kernels.h"
+
+namespace ax::cpu::gemm_detail {
+namespace {
+
+struct VF32 {
+  using T = float;
+  using V = __m512;
+  using M = __mmask16;
+  static constexpr int kW = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V set1(T x) { return _mm512_set1_ps(x); }
+  static V load(const T* p) { return _mm512_load_ps(p); }
+  static V loadu(const T* p) { return _mm512_loadu_ps(p); }
+  static V maskz_loadu(M m, const T* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
+  static void mask_storeu(T* p, M m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+  static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+};
+
+struct VF64 {
+  using T = double;
+  using V = __m512d;
+  using M = __mmask8;
+  static constexpr int kW = 8;
+  static V zero() { return _mm512_setzero_pd(); }
+  static V set1(T x) { return _mm512_set1_pd(x); }
+  static V load(const T* p) { return _mm512_load_pd(p); }
+  static V loadu(const T* p) { return _mm512_loadu_pd(p); }
+  static V maskz_loadu(M m, const T* p) { return _mm512_maskz_loadu_pd(m, p); }
+  static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
+  static void mask_storeu(T* p, M m, V v) { _mm512_mask_storeu_pd(p, m, v); }
+  static V fmadd(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+};
+
+// Lane mask selecting the first n (clamped to [0, kW]) lanes.
+template <class VT>
+typename VT::M lane_mask(int n) {
+  if (n >= VT::kW) return static_cast<typename VT::M>(~0u);
+  if (n <= 0) return 0;
+  return static_cast<typename VT::M>((1u << n) - 1u);
+}
+
+// C tile (MR rows x NV vectors) = alpha * A_panel * B_panel + beta * C.
+// Per k step: NV aligned loads of B, MR broadcasts of A, MR * NV independent FMAs.
+template <class VT, int MR, int NV>
+void kernel(int64_t k, const typename VT::T* a, const typename VT::T* b, typename VT::T* c,
+            int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff, int n_eff) {
+  using T = typename VT::T;
+  using V = typename VT::V;
+  constexpr int kNR = NV * VT::kW;
+  V acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = VT::zero();
+  }
+  // Warm the C tile while the K loop runs: it is touched only at the end.
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + kNR - 1), _MM_HINT_T0);
+  }
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < k; ++p) {
+    V bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = VT::load(b + v * VT::kW);
+    // The packed A stream comes from L2: fetch a few steps ahead.
+    _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const V ai = VT::set1(a[i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = VT::fmadd(ai, bv[v], acc[i][v]);
+    }
+    a += MR;
+    b += kNR;
+  }
+
+  const V va = VT::set1(alpha);
+  const V vb = VT::set1(beta);
+  if (m_eff == MR && n_eff == kNR) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      T* cr = c + i * ldc;
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        V r = VT::mul(acc[i][v], va);
+        if (beta != T(0)) r = VT::fmadd(vb, VT::loadu(cr + v * VT::kW), r);
+        VT::storeu(cr + v * VT::kW, r);
+      }
+    }
+    return;
+  }
+  // Edge tile: same arithmetic, masked columns, rows beyond m_eff dropped.
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    if (i >= m_eff) break;
+    T* cr = c + i * ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const typename VT::M mk = lane_mask<VT>(n_eff - v * VT::kW);
+      V r = VT::mul(acc[i][v], va);
+      if (beta != T(0)) r = VT::fmadd(vb, VT::maskz_loadu(mk, cr + v * VT::kW), r);
+      VT::mask_storeu(cr + v * VT::kW, mk, r);
+    }
+  }
+}
+
+}  // namespace
+
+// Blocking (measured on a 2-core Xeon, 48 KiB L1d, 2 MiB L2): kc * nr * sizeof(T) = 32 KiB
+// B micro-panel in L1; mc * kc A block well inside L2.
+KernelDesc<float> avx512_desc_f32() { return {&kernel<VF32, 14, 2>, 14, 32, 256, 336, 4096}; }
+KernelDesc<double> avx512_desc_f64() { return {&kernel<VF64, 14, 2>, 14, 16, 256, 168, 2048}; }
+
+}  // namespace ax::cpu::gemm_detail

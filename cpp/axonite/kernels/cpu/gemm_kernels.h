@@ -1,0 +1,61 @@
+// Internal interface between the GEMM driver (gemm.cpp, baseline x86-64) and the per-ISA
+// micro-kernel TUs (gemm_avx2.cpp, gemm_avx512.cpp, compiled with -mavx2/-mavx512* flags).
+// Only declarations and plain structs live here on purpose: an inline function or template body
+// instantiated in an AVX TU could be picked by the linker for baseline callers (ODR + COMDAT).
+#pragma once
+
+#include <cstdint>
+
+#include "axonite/core/cpu_features.h"
+
+namespace ax::cpu::gemm_detail {
+
+// Micro-kernel contract for an MR x NR register tile:
+//   a: packed A micro-panel, k x MR, element (i, p) at a[p * MR + i]  (rows >= m_eff are zero)
+//   b: packed B micro-panel, k x NR, element (p, j) at b[p * NR + j]  (cols >= n_eff are zero),
+//      64-byte aligned
+//   C[i, j] = alpha * sum_p a(i, p) * b(p, j) + beta * C[i, j]  for i < m_eff, j < n_eff,
+//   C row stride ldc, unit column stride. beta == 0 never reads C. k >= 1.
+// Full and partial tiles use the same arithmetic, so where a tile edge falls never changes bits.
+template <class T>
+using MicroKernel = void (*)(int64_t k, const T* a, const T* b, T* c, int64_t ldc, T alpha,
+                             T beta, int m_eff, int n_eff);
+
+template <class T>
+struct KernelDesc {
+  MicroKernel<T> kernel;
+  int mr, nr;  // register tile
+  int kc;      // K block: the B micro-panel (kc x nr) stays in L1 across the MR loop
+  int mc;      // M block: the packed A block (mc x kc) stays in L2 (per thread)
+  int nc;      // N block: the packed B block (kc x nc), shared by all threads
+};
+
+// Defined in gemm_avx512.cpp / gemm_avx2.cpp. Call only when cpu_isa() allows that level.
+KernelDesc<float> avx512_desc_f32();
+KernelDesc<double> avx512_desc_f64();
+KernelDesc<float> avx2_desc_f32();
+KernelDesc<double> avx2_desc_f64();
+
+// Defined in gemm.cpp. The kernel family for `isa` (must be <= the CPU's level).
+KernelDesc<float> kernel_desc_f32(Isa isa);
+KernelDesc<double> kernel_desc_f64(Isa isa);
+
+// Full GEMM (small-problem path, packing, threads) with an explicit ISA level: used by the
+// public gemm_f32/gemm_f64 with cpu_isa(), and by tests to cover every level in one process.
+void gemm_f32_isa(Isa isa, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                  int64_t a_rs, int64_t a_cs, const float* b, int64_t b_rs, int64_t b_cs,
+                  float beta, float* c, int64_t ldc);
+void gemm_f64_isa(Isa isa, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
+                  int64_t a_rs, int64_t a_cs, const double* b, int64_t b_rs, int64_t b_cs,
+                  double beta, double* c, int64_t ldc);
+
+// Always-packed path with explicit blocking (no small-problem shortcut): lets tests force tiny
+// kc/mc/nc so multi-block code paths run on small matrices, and benches tune block sizes.
+void gemm_packed_f32(const KernelDesc<float>& kd, int64_t m, int64_t n, int64_t k, float alpha,
+                     const float* a, int64_t a_rs, int64_t a_cs, const float* b, int64_t b_rs,
+                     int64_t b_cs, float beta, float* c, int64_t ldc);
+void gemm_packed_f64(const KernelDesc<double>& kd, int64_t m, int64_t n, int64_t k, double alpha,
+                     const double* a, int64_t a_rs, int64_t a_cs, const double* b, int64_t b_rs,
+                     int64_t b_cs, double beta, double* c, int64_t ldc);
+
+}  // namespace ax::cpu::gemm_detail

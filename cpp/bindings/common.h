@@ -1,0 +1,97 @@
+// Shared pybind11 glue: the Tensor caster (Python objects keep their identity because the
+// bound class holds the TensorImpl's shared_ptr), shape/dtype conversion, scalar operands and
+// GIL release for heavy calls. No math here.
+#pragma once
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <vector>
+
+#include "axonite/axonite.h"
+
+namespace py = pybind11;
+using namespace pybind11::literals;  // NOLINT
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<ax::Tensor> {
+ public:
+  PYBIND11_TYPE_CASTER(ax::Tensor, const_name("Tensor"));
+  bool load(handle src, bool convert) {
+    make_caster<std::shared_ptr<ax::TensorImpl>> c;
+    if (!c.load(src, convert)) return false;
+    value = ax::Tensor(cast_op<std::shared_ptr<ax::TensorImpl>>(c));
+    return true;
+  }
+  static handle cast(const ax::Tensor& t, return_value_policy, handle) {
+    if (!t.defined()) return none().release();
+    return make_caster<std::shared_ptr<ax::TensorImpl>>::cast(
+        t.impl_ptr(), return_value_policy::take_ownership, handle());
+  }
+};
+
+// Shapes: any sequence of ints in, a tuple out.
+template <>
+struct type_caster<ax::Dims> {
+ public:
+  PYBIND11_TYPE_CASTER(ax::Dims, const_name("Sequence[int]"));
+  bool load(handle src, bool) {
+    if (!isinstance<sequence>(src) || isinstance<str>(src)) return false;
+    auto seq = reinterpret_borrow<sequence>(src);
+    if (seq.size() > static_cast<size_t>(ax::kMaxDims)) return false;
+    value = ax::Dims();
+    for (auto item : seq) {
+      if (!PyIndex_Check(item.ptr()) || PyBool_Check(item.ptr())) return false;
+      value.push_back(PyNumber_AsSsize_t(item.ptr(), nullptr));
+    }
+    return true;
+  }
+  static handle cast(const ax::Dims& d, return_value_policy, handle) {
+    tuple t(d.size());
+    for (int i = 0; i < d.size(); ++i) t[i] = int_(d[i]);
+    return t.release();
+  }
+};
+
+}  // namespace pybind11::detail
+
+namespace axb {
+
+using ax::Dims;
+using ax::DType;
+using ax::Tensor;
+
+// The Python class object of axonite.Tensor (for isinstance checks).
+py::handle tensor_type();
+// axonite.Size (a tuple subclass, set from Python at import).
+py::object make_size(const Dims& d);
+
+// A Python number (bool/int/float/NumPy scalar) as a wrapped 0-d tensor, a Tensor as itself,
+// or nullopt for anything else (callers then return NotImplemented).
+std::optional<Tensor> as_operand(py::handle o);
+// Like as_operand, but also converts lists/arrays through axonite.tensor; TypeError naming `op`.
+Tensor to_tensor_arg(py::handle o, const char* op);
+
+// Shape from *args: f(2, 3) or f((2, 3)) or f([2, 3]).
+Dims dims_from_args(const py::args& args, const char* op);
+
+// Runs f with the GIL released when `work` (elements touched) is large enough to pay for it.
+template <class F>
+auto maybe_release(int64_t work, F&& f) -> decltype(f()) {
+  if (work >= (int64_t{1} << 15)) {
+    py::gil_scoped_release release;
+    return f();
+  }
+  return f();
+}
+
+using Class = py::class_<ax::TensorImpl, std::shared_ptr<ax::TensorImpl>>;
+
+void register_tensor(py::module_& m, Class& cls);
+void register_elementwise(py::module_& m, Class& cls);
+void register_autograd(py::module_& m, Class& cls);
+
+}  // namespace axb

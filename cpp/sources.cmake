@@ -1,0 +1,36 @@
+# Explicit source lists (no globbing): add a file here when you add it to the tree.
+set(AXONITE_AVX512_SOURCES
+  axonite/kernels/cpu/gemm_avx512.cpp
+  axonite/kernels/cpu/elementwise_avx512.cpp
+)
+set(AXONITE_AVX2_SOURCES
+  axonite/kernels/cpu/gemm_avx2.cpp
+  axonite/kernels/cpu/elementwise_avx2.cpp
+)
+set(AXONITE_CORE_SOURCES
+  axonite/core/parallel.cpp
+  axonite/core/cpu_features.cpp
+  axonite/core/allocator.cpp
+  axonite/tensor/tensor.cpp
+  axonite/autograd/grad_mode.cpp
+  axonite/autograd/node.cpp
+  axonite/autograd/record.cpp
+  axonite/autograd/engine.cpp
+  axonite/ops/broadcast.cpp
+  axonite/ops/creation.cpp
+  axonite/ops/elementwise.cpp
+  axonite/ops/reduce.cpp
+  axonite/ops/unary.cpp
+  axonite/ops/views.cpp
+  axonite/kernels/cpu/gemm.cpp
+  axonite/kernels/cpu/elementwise.cpp
+  axonite/kernels/cpu/elementwise_generic.cpp
+  ${AXONITE_AVX512_SOURCES}
+  ${AXONITE_AVX2_SOURCES}
+)
+set(AXONITE_BINDING_SOURCES
+  bindings/module.cpp
+  bindings/tensor.cpp
+  bindings/elementwise.cpp
+  bindings/autograd.cpp
+)

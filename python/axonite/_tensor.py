@@ -1,0 +1,214 @@
+"""Python-side Tensor sugar, attached to the C++ class in one place: repr, NumPy protocol,
+conversions (`to`, `float`, ...), `Size`, `device` and `tensor()` construction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _C
+from ._C import Tensor, dtype
+
+float32 = _C.float32
+float64 = _C.float64
+int64 = _C.int64
+bool_ = _C.bool
+float = _C.float32  # noqa: A001  (PyTorch aliases)
+double = _C.float64
+long = _C.int64
+
+_NP_OF = {_C.float32: np.float32, _C.float64: np.float64, _C.int64: np.int64, _C.bool: np.bool_}
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple of ints that prints like PyTorch's ``torch.Size``."""
+
+    def __repr__(self) -> str:
+        return f"axonite.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+_C._set_size_class(Size)
+
+
+class device:  # noqa: N801  (PyTorch name)
+    """A device descriptor. Only ``'cpu'`` exists in a build without CUDA."""
+
+    def __init__(self, type: str = "cpu", index: int | None = None) -> None:  # noqa: A002
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        name, _, idx = str(type).partition(":")
+        if name not in ("cpu", "cuda"):
+            raise ValueError(f"device: expected 'cpu' or 'cuda', got {type!r}")
+        if name == "cuda":
+            raise RuntimeError("device: this axonite build has no CUDA backend; use 'cpu'")
+        self.type = name
+        self.index = int(idx) if idx else index
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}')"
+
+    def __str__(self) -> str:
+        return self.type
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and other.type == self.type
+
+    def __hash__(self) -> int:
+        return hash(self.type)
+
+
+_CPU = device("cpu")
+
+
+def _np_to_dtype(a: np.ndarray) -> dtype:
+    k = a.dtype.kind
+    if k == "b":
+        return _C.bool
+    if k in "iu":
+        return _C.int64
+    if k == "f":
+        return _C.float64 if a.dtype.itemsize == 8 else _C.float32
+    raise TypeError(
+        f"tensor: can't convert data of NumPy dtype {a.dtype}; "
+        "supported are bool, integers and floats"
+    )
+
+
+def tensor(data: Any, dtype: dtype | None = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Builds a new tensor (always a copy) from nested lists, a scalar, a NumPy array or a
+    tensor. Python floats become float32 and ints int64 unless ``dtype`` says otherwise."""
+    if device is not None:
+        globals()["device"](device)
+    if isinstance(data, Tensor):
+        t = data.detach().clone()
+        if dtype is not None:
+            t = t._to_dtype(dtype)
+    else:
+        arr = np.asarray(data)
+        if arr.dtype == object:
+            raise TypeError(
+                "tensor: could not infer a dtype from the data (ragged nested sequence or "
+                "non-numeric elements)"
+            )
+        if dtype is None:
+            dt = _np_to_dtype(arr)
+            if arr.dtype.kind == "f" and not isinstance(data, np.ndarray | np.generic):
+                dt = _C.float32  # Python floats default to float32, as in PyTorch
+        else:
+            dt = dtype
+        arr = np.ascontiguousarray(arr, dtype=_NP_OF[dt])
+        t = _C.from_numpy(arr).clone() if arr.size else _C._empty(list(arr.shape), dt)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """``t.to(dtype)``, ``t.to('cpu')``, ``t.to(other)``, ``t.to(device, dtype)``."""
+    dt = kwargs.pop("dtype", None)
+    dev = kwargs.pop("device", None)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("copy", None)
+    if kwargs:
+        raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, _C.dtype):
+            dt = a
+        elif isinstance(a, Tensor):
+            dt = a.dtype
+        elif isinstance(a, str | device):
+            dev = a
+        else:
+            raise TypeError(f"to: expected a dtype, device or tensor, got {type(a).__name__}")
+    if dev is not None:
+        device(dev)
+    return self if dt is None or dt == self.dtype else self._to_dtype(dt)
+
+
+def _format(t: Tensor) -> str:
+    arr = t.detach().numpy()
+    if t.dtype == _C.bool:
+        body = np.array2string(arr, separator=", ", prefix="tensor(")
+    elif t.dtype == _C.int64:
+        body = np.array2string(arr, separator=", ", prefix="tensor(")
+    else:
+        with np.printoptions(precision=4, suppress=False, floatmode="maxprec_equal"):
+            body = np.array2string(arr, separator=", ", prefix="tensor(")
+    return body
+
+
+def _repr(self: Tensor) -> str:
+    parts = [_format(self)]
+    if self.numel() == 0 and self.dim() != 1:
+        parts = [f"[], size={tuple(self.shape)}"]
+    if self.dtype not in (_C.float32, _C.int64, _C.bool):
+        parts.append(f"dtype={self.dtype!r}")
+    if self.grad_fn is not None:
+        parts.append(f"grad_fn=<{self.grad_fn.name()}>")
+    elif self.requires_grad:
+        parts.append("requires_grad=True")
+    return "tensor(" + ", ".join(parts) + ")"
+
+
+def _array(self: Tensor, dtype: Any = None, copy: Any = None) -> np.ndarray:
+    a = self.detach().numpy()
+    if dtype is not None:
+        a = a.astype(dtype, copy=False)
+    return a.copy() if copy else a
+
+
+def _tolist(self: Tensor) -> Any:
+    return self.detach().numpy().tolist()
+
+
+def _bool(self: Tensor) -> bool:
+    if self.numel() != 1:
+        raise RuntimeError(
+            f"Boolean value of Tensor with {self.numel()} elements is ambiguous"
+        )
+    return builtins_bool(self.item())
+
+
+builtins_bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __builtins__.bool
+
+
+def _index(self: Tensor) -> int:
+    if self.dtype not in (_C.int64, _C.bool) or self.numel() != 1:
+        raise TypeError("only integer tensors of a single element can be converted to an index")
+    return int(self.item())
+
+
+def _install() -> None:
+    T = Tensor
+    T.__repr__ = _repr
+    T.__str__ = _repr
+    T.__array__ = _array
+    T.__array_priority__ = 1000  # numpy defers `ndarray op tensor` to the tensor
+    T.__bool__ = _bool
+    T.__float__ = lambda self: builtins_float(self.item())
+    T.__int__ = lambda self: int(self.item())
+    T.__index__ = _index
+    T.tolist = _tolist
+    T.to = _to
+    T.float = lambda self: _to(self, _C.float32)
+    T.double = lambda self: _to(self, _C.float64)
+    T.long = lambda self: _to(self, _C.int64)
+    T.bool = lambda self: _to(self, _C.bool)
+    T.type_as = lambda self, other: _to(self, other.dtype)
+    T.cpu = lambda self: self
+    T.device = property(lambda self: _CPU)
+    T.is_cuda = property(lambda self: False)
+
+
+builtins_float = __builtins__["float"] if isinstance(__builtins__, dict) else __builtins__.float
+_install()

@@ -1,0 +1,35 @@
+"""Autograd API: grad-mode context managers, ``backward``/``grad``, custom ``Function``s,
+finite-difference ``gradcheck``/``gradgradcheck`` and anomaly detection. The engine is C++."""
+
+from __future__ import annotations
+
+from .function import Function, FunctionCtx
+from .gradcheck import gradcheck, gradgradcheck
+from .grad_mode import (
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_detect_anomaly,
+    set_grad_enabled,
+)
+from .api import backward, grad
+
+__all__ = [
+    "Function",
+    "FunctionCtx",
+    "backward",
+    "detect_anomaly",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "inference_mode",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "no_grad",
+    "set_detect_anomaly",
+    "set_grad_enabled",
+]

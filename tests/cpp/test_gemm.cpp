@@ -1,0 +1,299 @@
+// Tests for ax::cpu::gemm_f32 / gemm_f64 against a naive double-precision triple loop: many
+// shapes (1, primes, tile non-multiples, k = 0), strided / transposed operands, alpha/beta
+// variants, beta = 0 on NaN-filled C, every ISA level the CPU has, forced tiny blocking, and
+// bitwise determinism across thread counts.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "axonite/core/cpu_features.h"
+#include "axonite/core/parallel.h"
+#include "axonite/kernels/cpu/gemm_kernels.h"
+#include "axonite/kernels/gemm.h"
+#include "testing.h"
+
+namespace {
+
+using ax::Isa;
+namespace gd = ax::cpu::gemm_detail;
+
+// How an operand's logical r x c elements are laid out in its buffer.
+enum class Layout { kRowMajor, kColMajor, kStrided, kPadded };
+constexpr Layout kLayouts[] = {Layout::kRowMajor, Layout::kColMajor, Layout::kStrided,
+                               Layout::kPadded};
+
+template <class T>
+struct Operand {
+  std::vector<T> buf;
+  int64_t rs = 0, cs = 0;
+  double at(int64_t i, int64_t j) const { return buf[i * rs + j * cs]; }
+};
+
+// Elements outside the view are NaN, so a packer that reads a wrong element poisons C.
+template <class T>
+Operand<T> make_operand(int64_t r, int64_t c, Layout lay, std::mt19937& rng) {
+  Operand<T> o;
+  switch (lay) {
+    case Layout::kRowMajor: o.rs = c; o.cs = 1; break;
+    case Layout::kColMajor: o.rs = 1; o.cs = r; break;
+    case Layout::kStrided: o.rs = 2 * c + 3; o.cs = 2; break;
+    case Layout::kPadded: o.rs = c + 5; o.cs = 1; break;
+  }
+  if (o.rs == 0) o.rs = 1;
+  if (o.cs == 0) o.cs = 1;
+  const int64_t size = (r > 0 && c > 0) ? (r - 1) * o.rs + (c - 1) * o.cs + 1 : 1;
+  o.buf.assign(size, std::numeric_limits<T>::quiet_NaN());
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  for (int64_t i = 0; i < r; ++i)
+    for (int64_t j = 0; j < c; ++j) o.buf[i * o.rs + j * o.cs] = static_cast<T>(dist(rng));
+  return o;
+}
+
+void call_gemm(Isa isa, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t ars,
+               int64_t acs, const float* b, int64_t brs, int64_t bcs, float beta, float* c,
+               int64_t ldc) {
+  gd::gemm_f32_isa(isa, m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc);
+}
+void call_gemm(Isa isa, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
+               int64_t ars, int64_t acs, const double* b, int64_t brs, int64_t bcs, double beta,
+               double* c, int64_t ldc) {
+  gd::gemm_f64_isa(isa, m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc);
+}
+// Always-packed path with tiny blocks: kc = 5, mc = 2 * mr, nc = 2 * nr, so K/M/N all split.
+void call_small_blocks(Isa isa, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                       int64_t ars, int64_t acs, const float* b, int64_t brs, int64_t bcs,
+                       float beta, float* c, int64_t ldc) {
+  gd::KernelDesc<float> kd = gd::kernel_desc_f32(isa);
+  kd.kc = 5, kd.mc = 2 * kd.mr, kd.nc = 2 * kd.nr;
+  gd::gemm_packed_f32(kd, m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc);
+}
+void call_small_blocks(Isa isa, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
+                       int64_t ars, int64_t acs, const double* b, int64_t brs, int64_t bcs,
+                       double beta, double* c, int64_t ldc) {
+  gd::KernelDesc<double> kd = gd::kernel_desc_f64(isa);
+  kd.kc = 5, kd.mc = 2 * kd.mr, kd.nc = 2 * kd.nr;
+  gd::gemm_packed_f64(kd, m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc);
+}
+
+std::vector<Isa> isas() {
+  std::vector<Isa> v;
+  for (Isa i : {Isa::Generic, Isa::Avx2, Isa::Avx512})
+    if (static_cast<int>(i) <= static_cast<int>(ax::cpu_isa())) v.push_back(i);
+  return v;
+}
+
+enum class Path { kDispatch, kSmallBlocks };
+
+// Runs one case and compares with a double-precision reference. Returns false on mismatch.
+template <class T>
+bool run_case(Isa isa, Path path, int64_t m, int64_t n, int64_t k, Layout la, Layout lb, T alpha,
+              T beta, std::mt19937& rng) {
+  const Operand<T> a = make_operand<T>(m, k, la, rng);
+  const Operand<T> b = make_operand<T>(k, n, lb, rng);
+  const int64_t ldc = n + 3;
+  const T sentinel = static_cast<T>(12345.0);
+  std::vector<T> c(static_cast<size_t>(m > 0 ? m * ldc : 1), sentinel);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      c[i * ldc + j] = beta == T(0) ? std::numeric_limits<T>::quiet_NaN()
+                                    : static_cast<T>(dist(rng));
+  const std::vector<T> c0 = c;
+  if (path == Path::kDispatch) {
+    call_gemm(isa, m, n, k, alpha, a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, beta,
+              c.data(), ldc);
+  } else {
+    call_small_blocks(isa, m, n, k, alpha, a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs,
+                      beta, c.data(), ldc);
+  }
+  const double eps = std::numeric_limits<T>::epsilon();
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < ldc; ++j) {
+      const double got = c[i * ldc + j];
+      double want, bound;
+      if (j >= n) {
+        want = c0[i * ldc + j];  // padding between rows must be untouched
+        bound = 0;
+      } else {
+        double s = 0, sabs = 0;
+        for (int64_t p = 0; p < k; ++p) {
+          s += a.at(i, p) * b.at(p, j);
+          sabs += std::fabs(a.at(i, p) * b.at(p, j));
+        }
+        const double cin = beta == T(0) ? 0.0 : static_cast<double>(c0[i * ldc + j]);
+        want = alpha * s + beta * cin;
+        bound = (k + 4) * eps * (std::fabs(alpha) * sabs + std::fabs(beta * cin)) + 1e-300;
+      }
+      if (!(std::fabs(got - want) <= bound)) {
+        std::fprintf(stderr,
+                     "mismatch %s isa=%s path=%d m=%lld n=%lld k=%lld la=%d lb=%d alpha=%g "
+                     "beta=%g at (%lld,%lld): got %.9g want %.9g\n",
+                     sizeof(T) == 4 ? "f32" : "f64", ax::isa_name(isa), static_cast<int>(path),
+                     static_cast<long long>(m), static_cast<long long>(n),
+                     static_cast<long long>(k), static_cast<int>(la), static_cast<int>(lb),
+                     static_cast<double>(alpha), static_cast<double>(beta),
+                     static_cast<long long>(i), static_cast<long long>(j), got, want);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+template <class T>
+void shape_sweep(Path path, const std::vector<int64_t>& dims) {
+  std::mt19937 rng(1234);
+  const T alphas[] = {T(1), T(-0.75)};
+  const T betas[] = {T(0), T(1), T(0.5)};
+  for (Isa isa : isas()) {
+    int idx = 0;
+    for (int64_t m : dims)
+      for (int64_t n : dims)
+        for (int64_t k : dims) {
+          // Rotate layouts / alpha / beta across shapes to keep the sweep fast but complete.
+          const Layout la = kLayouts[idx % 4];
+          const Layout lb = kLayouts[(idx / 4) % 4];
+          const T alpha = alphas[idx % 2];
+          const T beta = betas[idx % 3];
+          ++idx;
+          CHECK((run_case<T>(isa, path, m, n, k, la, lb, alpha, beta, rng)));
+        }
+  }
+}
+
+const std::vector<int64_t> kSmallDims = {1, 2, 3, 7, 13, 17, 31, 33};
+const std::vector<int64_t> kMediumDims = {1, 5, 14, 29, 32, 47, 64, 97};
+
+TEST(gemm_f32_small_shapes) { shape_sweep<float>(Path::kDispatch, kSmallDims); }
+TEST(gemm_f64_small_shapes) { shape_sweep<double>(Path::kDispatch, kSmallDims); }
+TEST(gemm_f32_medium_shapes) { shape_sweep<float>(Path::kDispatch, kMediumDims); }
+TEST(gemm_f64_medium_shapes) { shape_sweep<double>(Path::kDispatch, kMediumDims); }
+TEST(gemm_f32_tiny_blocks) { shape_sweep<float>(Path::kSmallBlocks, kSmallDims); }
+TEST(gemm_f64_tiny_blocks) { shape_sweep<double>(Path::kSmallBlocks, kSmallDims); }
+
+// Every layout pair on shapes that take the packed path with several K blocks.
+template <class T>
+void layouts_large() {
+  std::mt19937 rng(99);
+  for (Isa isa : isas())
+    for (Layout la : kLayouts)
+      for (Layout lb : kLayouts) {
+        CHECK((run_case<T>(isa, Path::kDispatch, 131, 97, 601, la, lb, T(1), T(0), rng)));
+        CHECK((run_case<T>(isa, Path::kDispatch, 45, 70, 300, la, lb, T(-2), T(0.25), rng)));
+      }
+}
+TEST(gemm_f32_layouts_large) { layouts_large<float>(); }
+TEST(gemm_f64_layouts_large) { layouts_large<double>(); }
+
+// Vector-ish shapes (direct path) and the n > nc case (several N blocks on the real blocking).
+template <class T>
+void odd_shapes() {
+  std::mt19937 rng(7);
+  for (Isa isa : isas()) {
+    CHECK((run_case<T>(isa, Path::kDispatch, 1, 1, 1, Layout::kRowMajor, Layout::kRowMajor, T(2),
+                       T(0), rng)));
+    CHECK((run_case<T>(isa, Path::kDispatch, 1, 500, 300, Layout::kRowMajor, Layout::kRowMajor,
+                       T(1), T(1), rng)));
+    CHECK((run_case<T>(isa, Path::kDispatch, 1, 500, 300, Layout::kRowMajor, Layout::kColMajor,
+                       T(1), T(0), rng)));
+    CHECK((run_case<T>(isa, Path::kDispatch, 500, 1, 300, Layout::kRowMajor, Layout::kRowMajor,
+                       T(1), T(0.5), rng)));
+    CHECK((run_case<T>(isa, Path::kDispatch, 300, 2, 300, Layout::kStrided, Layout::kStrided,
+                       T(1), T(0), rng)));
+    CHECK((run_case<T>(isa, Path::kDispatch, 200, 300, 1, Layout::kColMajor, Layout::kRowMajor,
+                       T(1), T(0), rng)));
+    CHECK((run_case<T>(isa, Path::kDispatch, 20, 4500, 40, Layout::kRowMajor, Layout::kRowMajor,
+                       T(1), T(0), rng)));
+  }
+}
+TEST(gemm_f32_odd_shapes) { odd_shapes<float>(); }
+TEST(gemm_f64_odd_shapes) { odd_shapes<double>(); }
+
+// k == 0 and alpha == 0: C = beta * C, and beta == 0 must overwrite NaN with zeros.
+template <class T>
+void degenerate() {
+  for (Isa isa : isas()) {
+    for (int64_t k : {int64_t{0}, int64_t{50}}) {
+      const T alpha = k == 0 ? T(1) : T(0);
+      std::vector<T> a(static_cast<size_t>(40 * 50 + 1), T(1)), b(a);
+      std::vector<T> c(40 * 40, std::numeric_limits<T>::quiet_NaN());
+      call_gemm(isa, 40, 40, k, alpha, a.data(), 50, 1, b.data(), 40, 1, T(0), c.data(), 40);
+      bool ok = true;
+      for (T v : c) ok = ok && v == T(0);
+      CHECK(ok);
+      std::fill(c.begin(), c.end(), T(3));
+      call_gemm(isa, 40, 40, k, alpha, a.data(), 50, 1, b.data(), 40, 1, T(0.5), c.data(), 40);
+      ok = true;
+      for (T v : c) ok = ok && v == T(1.5);
+      CHECK(ok);
+    }
+    // m == 0 / n == 0 must not touch anything.
+    T dummy = T(7);
+    call_gemm(isa, 0, 5, 5, T(1), &dummy, 5, 1, &dummy, 5, 1, T(0), &dummy, 5);
+    call_gemm(isa, 5, 0, 5, T(1), &dummy, 5, 1, &dummy, 5, 1, T(0), &dummy, 5);
+    CHECK(dummy == T(7));
+  }
+}
+TEST(gemm_f32_degenerate) { degenerate<float>(); }
+TEST(gemm_f64_degenerate) { degenerate<double>(); }
+
+TEST(gemm_negative_size_throws) {
+  float x = 0;
+  CHECK_THROWS(ax::cpu::gemm_f32(-1, 1, 1, 1.f, &x, 1, 1, &x, 1, 1, 0.f, &x, 1));
+}
+
+// 1 vs 2 threads (and a nested call) must give bitwise identical results.
+template <class T>
+void determinism() {
+  std::mt19937 rng(5);
+  const int64_t shapes[][3] = {{300, 200, 700}, {257, 513, 129}, {40, 1000, 300}, {1000, 30, 300}};
+  const int saved = ax::get_num_threads();
+  for (Isa isa : isas()) {
+    for (const auto& s : shapes) {
+      const int64_t m = s[0], n = s[1], k = s[2];
+      const Operand<T> a = make_operand<T>(m, k, Layout::kRowMajor, rng);
+      const Operand<T> b = make_operand<T>(k, n, Layout::kColMajor, rng);
+      std::vector<T> c1(m * n, T(0.5)), c2(c1), c3(c1);
+      ax::set_num_threads(1);
+      call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs,
+                T(0.5), c1.data(), n);
+      ax::set_num_threads(2);
+      call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs,
+                T(0.5), c2.data(), n);
+      // Inside a parallel region gemm runs serially on the calling thread.
+      ax::parallel_for(0, 2, 1, [&](int64_t b0, int64_t) {
+        if (b0 == 0)
+          call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs,
+                    T(0.5), c3.data(), n);
+      });
+      CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(T)) == 0);
+      CHECK(std::memcmp(c1.data(), c3.data(), c1.size() * sizeof(T)) == 0);
+    }
+  }
+  ax::set_num_threads(saved);
+}
+TEST(gemm_f32_thread_determinism) { determinism<float>(); }
+TEST(gemm_f64_thread_determinism) { determinism<double>(); }
+
+TEST(gemm_public_dispatch) {
+  CHECK(std::strcmp(ax::cpu::gemm_isa(), ax::isa_name(ax::cpu_isa())) == 0);
+  std::printf("  cpu_isa = %s\n", ax::cpu::gemm_isa());
+  // 2x3 @ 3x2 with exact small integers through the public entry points.
+  const float a[6] = {1, 2, 3, 4, 5, 6}, b[6] = {7, 8, 9, 10, 11, 12};
+  float c[4];
+  ax::cpu::gemm_f32(2, 2, 3, 1.f, a, 3, 1, b, 2, 1, 0.f, c, 2);
+  CHECK(c[0] == 58 && c[1] == 64 && c[2] == 139 && c[3] == 154);
+  const double ad[6] = {1, 2, 3, 4, 5, 6}, bd[6] = {7, 8, 9, 10, 11, 12};
+  double cd[4] = {1, 1, 1, 1};
+  ax::cpu::gemm_f64(2, 2, 3, 2.0, ad, 3, 1, bd, 2, 1, 1.0, cd, 2);
+  CHECK(cd[0] == 117 && cd[1] == 129 && cd[2] == 279 && cd[3] == 309);
+}
+
+}  // namespace
+
+TEST_MAIN()
