@@ -22,6 +22,11 @@ set(AXONITE_CORE_SOURCES
   axonite/ops/reduce.cpp
   axonite/ops/unary.cpp
   axonite/ops/views.cpp
+  axonite/ops/join.cpp
+  axonite/ops/indexing.cpp
+  axonite/ops/matmul.cpp
+  axonite/ops/linalg.cpp
+  axonite/core/rng.cpp
   axonite/kernels/cpu/gemm.cpp
   axonite/kernels/cpu/elementwise.cpp
   axonite/kernels/cpu/elementwise_generic.cpp
@@ -33,4 +38,11 @@ set(AXONITE_BINDING_SOURCES
   bindings/tensor.cpp
   bindings/elementwise.cpp
   bindings/autograd.cpp
+  bindings/reduce.cpp
+  bindings/views.cpp
+  bindings/indexing.cpp
+  bindings/creation.cpp
+  bindings/linalg.cpp
+  bindings/interop.cpp
+  bindings/runtime.cpp
 )

@@ -93,5 +93,12 @@ using Class = py::class_<ax::TensorImpl, std::shared_ptr<ax::TensorImpl>>;
 void register_tensor(py::module_& m, Class& cls);
 void register_elementwise(py::module_& m, Class& cls);
 void register_autograd(py::module_& m, Class& cls);
+void register_reduce(py::module_& m, Class& cls);
+void register_views(py::module_& m, Class& cls);
+void register_indexing(py::module_& m, Class& cls);
+void register_creation(py::module_& m, Class& cls);
+void register_linalg(py::module_& m, Class& cls);
+void register_interop(py::module_& m, Class& cls);
+void register_runtime(py::module_& m, Class& cls);
 
 }  // namespace axb

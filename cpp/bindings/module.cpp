@@ -29,4 +29,11 @@ PYBIND11_MODULE(_C, m) {
   axb::register_tensor(m, cls);
   axb::register_elementwise(m, cls);
   axb::register_autograd(m, cls);
+  axb::register_reduce(m, cls);
+  axb::register_views(m, cls);
+  axb::register_indexing(m, cls);
+  axb::register_creation(m, cls);
+  axb::register_linalg(m, cls);
+  axb::register_interop(m, cls);
+  axb::register_runtime(m, cls);
 }

@@ -4,6 +4,9 @@
 // Baseline x86-64 only: the SIMD micro-kernels live in gemm_avx2.cpp / gemm_avx512.cpp.
 #include "axonite/kernels/gemm.h"
 
+#include <emmintrin.h>
+#include <xmmintrin.h>
+
 #include <cstdlib>
 #include <new>
 
@@ -53,84 +56,118 @@ void generic_kernel(int64_t k, const T* a, const T* b, T* c, int64_t ldc, T alph
 }
 
 // ---- Packing -----------------------------------------------------------------------------------
-// A block (mc x kc, element (i, p) at a[i * rs + p * cs]) -> ceil(mc / MR) micro-panels of
-// kc x MR (p-major), rows past mc zero-filled. MR == 0 means "use the run-time mr".
-template <class T, int MR>
-void pack_a(int64_t mc, int64_t kc, const T* a, int64_t rs, int64_t cs, int mr_rt, T* out) {
-  const int mr = MR > 0 ? MR : mr_rt;
-  for (int64_t i0 = 0; i0 < mc; i0 += mr, out += mr * kc) {
-    const T* src = a + i0 * rs;
-    const int64_t mb = min64(mr, mc - i0);
-    if (mb == mr && rs == 1) {
-      // Column-major (transposed) A: each p is a contiguous run of mr elements.
-      for (int64_t p = 0; p < kc; ++p) {
-#pragma GCC unroll 16
-        for (int i = 0; i < mr; ++i) out[p * mr + i] = src[p * cs + i];
-      }
-    } else if (mb == mr) {
-      // Row-major or strided A: gather mr rows per p (the mr row streams prefetch well).
-      for (int64_t p = 0; p < kc; ++p) {
-#pragma GCC unroll 16
-        for (int i = 0; i < mr; ++i) out[p * mr + i] = src[i * rs + p * cs];
-      }
-    } else {
-      for (int64_t p = 0; p < kc; ++p) {
-        for (int64_t i = 0; i < mb; ++i) out[p * mr + i] = src[i * rs + p * cs];
-        for (int64_t i = mb; i < mr; ++i) out[p * mr + i] = T(0);
-      }
+// A micro-panel (MR rows of A) and a B micro-panel (NR columns of B) have the same packed form:
+// W "lanes" x kc steps stored p-major, out[p * W + l]. Lane l, step p of the source sits at
+// src[l * lane_stride + p * step_stride]; two unit-stride cases get dedicated loops.
+
+// step_stride == 1 for every lane (row-major A, transposed B): a W x kc -> kc x W transpose,
+// done in 4x4 (f32) / 2x2 (f64) SSE2 register blocks so it runs at copy speed.
+inline void transpose_block(const float* src, int64_t ld, float* out, int w, int l, int64_t p) {
+  __m128 r0 = _mm_loadu_ps(src + (l + 0) * ld + p), r1 = _mm_loadu_ps(src + (l + 1) * ld + p);
+  __m128 r2 = _mm_loadu_ps(src + (l + 2) * ld + p), r3 = _mm_loadu_ps(src + (l + 3) * ld + p);
+  _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+  _mm_storeu_ps(out + (p + 0) * w + l, r0);
+  _mm_storeu_ps(out + (p + 1) * w + l, r1);
+  _mm_storeu_ps(out + (p + 2) * w + l, r2);
+  _mm_storeu_ps(out + (p + 3) * w + l, r3);
+}
+constexpr int kTBlock(float) { return 4; }
+inline void transpose_block(const double* src, int64_t ld, double* out, int w, int l, int64_t p) {
+  const __m128d r0 = _mm_loadu_pd(src + l * ld + p), r1 = _mm_loadu_pd(src + (l + 1) * ld + p);
+  _mm_storeu_pd(out + p * w + l, _mm_unpacklo_pd(r0, r1));
+  _mm_storeu_pd(out + (p + 1) * w + l, _mm_unpackhi_pd(r0, r1));
+}
+constexpr int kTBlock(double) { return 2; }
+
+template <class T, int W>
+void pack_transposed(int64_t kc, const T* src, int64_t ld, int w_rt, T* out) {
+  const int w = W > 0 ? W : w_rt;
+  constexpr int B = kTBlock(T());
+  const int lb = w / B * B;
+  constexpr int kLine = 64 / sizeof(T);
+  int64_t p = 0;
+  for (; p + B <= kc; p += B) {
+    // Each lane is a short contiguous run (kc elements), too short for the hardware streamer
+    // to ramp up: prefetch each lane's next cache lines ourselves.
+    if (p % kLine == 0) {
+      for (int l = 0; l < w; ++l) _mm_prefetch(reinterpret_cast<const char*>(src + l * ld + p + 4 * kLine), _MM_HINT_T0);
     }
+    for (int l = 0; l < lb; l += B) transpose_block(src, ld, out, w, l, p);
+    for (int l = lb; l < w; ++l)
+      for (int u = 0; u < B; ++u) out[(p + u) * w + l] = src[l * ld + p + u];
   }
+  for (; p < kc; ++p)
+    for (int l = 0; l < w; ++l) out[p * w + l] = src[l * ld + p];
 }
 
-// One B micro-panel (kc x nb, element (p, j) at b[p * rs + j * cs]) -> kc x NR (p-major),
-// columns past nb zero-filled. NR == 0 means "use the run-time nr".
-template <class T, int NR>
-void pack_b_panel(int64_t nb, int64_t kc, const T* b, int64_t rs, int64_t cs, int nr_rt, T* out) {
-  const int nr = NR > 0 ? NR : nr_rt;
-  if (nb == nr && cs == 1) {
-    // Row-major B: a straight vectorized copy of nr contiguous elements per p.
+// Packs one micro-panel of `lanes` (<= W) valid lanes; lanes past it are zero-filled.
+template <class T, int W>
+void pack_panel(int64_t lanes, int64_t kc, const T* src, int64_t lane_stride, int64_t step_stride,
+                int w_rt, T* out) {
+  const int w = W > 0 ? W : w_rt;
+  if (lanes == w && lane_stride == 1) {
+    // Each step is a contiguous run of w elements: a vectorized copy.
     for (int64_t p = 0; p < kc; ++p) {
-      const T* s = b + p * rs;
+      const T* s = src + p * step_stride;
 #pragma GCC unroll 4
-      for (int j = 0; j < nr; ++j) out[p * nr + j] = s[j];
+      for (int l = 0; l < w; ++l) out[p * w + l] = s[l];
     }
-  } else if (nb == nr && rs == 1) {
-    // Transposed B (e.g. x @ W^T): read each column contiguously, scatter into the panel.
-    for (int j = 0; j < nr; ++j) {
-      const T* s = b + j * cs;
-      for (int64_t p = 0; p < kc; ++p) out[p * nr + j] = s[p];
-    }
+  } else if (lanes == w && step_stride == 1) {
+    pack_transposed<T, W>(kc, src, lane_stride, w, out);
   } else {
     for (int64_t p = 0; p < kc; ++p) {
-      for (int64_t j = 0; j < nb; ++j) out[p * nr + j] = b[p * rs + j * cs];
-      for (int64_t j = nb; j < nr; ++j) out[p * nr + j] = T(0);
+      for (int64_t l = 0; l < lanes; ++l) out[p * w + l] = src[l * lane_stride + p * step_stride];
+      for (int64_t l = lanes; l < w; ++l) out[p * w + l] = T(0);
     }
   }
 }
 
-template <class T>
-using PackAFn = void (*)(int64_t, int64_t, const T*, int64_t, int64_t, int, T*);
-template <class T>
-using PackBFn = void (*)(int64_t, int64_t, const T*, int64_t, int64_t, int, T*);
-
-// Compile-time tile sizes for the shapes the kernels use, so the copy loops fully unroll.
-template <class T>
-PackAFn<T> pick_pack_a(int mr) {
-  switch (mr) {
-    case 4: return &pack_a<T, 4>;
-    case 6: return &pack_a<T, 6>;
-    case 14: return &pack_a<T, 14>;
-    default: return &pack_a<T, 0>;
+// Packs micro-panels [q0, q1) of a block with `total` lanes (panel q = lanes q*W ...). For
+// step-contiguous rows (row-major B, column-major A) the loop runs step-major across panels, so
+// every source row is read sequentially (prefetcher-friendly) instead of hopping rows per panel.
+template <class T, int W>
+void pack_panels(int64_t total, int64_t kc, const T* src, int64_t lane_stride,
+                 int64_t step_stride, int64_t q0, int64_t q1, int w_rt, T* out) {
+  const int w = W > 0 ? W : w_rt;
+  int64_t qfull = total / w < q1 ? total / w : q1;
+  if (lane_stride == 1 && qfull > q0 + 1) {
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* s = src + p * step_stride;
+      // Rows are separate pages for large strides; fetch a few rows ahead.
+      const T* ahead = s + 4 * step_stride + q0 * w;
+      for (int64_t e = 0; e < (qfull - q0) * w; e += 64 / sizeof(T))
+        _mm_prefetch(reinterpret_cast<const char*>(ahead + e), _MM_HINT_T0);
+      for (int64_t q = q0; q < qfull; ++q) {
+        T* o = out + q * w * kc + p * w;
+        const T* sq = s + q * w;
+#pragma GCC unroll 4
+        for (int l = 0; l < w; ++l) o[l] = sq[l];
+      }
+    }
+  } else {
+    qfull = q0;
+  }
+  for (int64_t q = qfull; q < q1; ++q) {
+    const int64_t lanes = total - q * w < w ? total - q * w : w;
+    pack_panel<T, W>(lanes, kc, src + q * w * lane_stride, lane_stride, step_stride, w,
+                     out + q * w * kc);
   }
 }
+
 template <class T>
-PackBFn<T> pick_pack_b(int nr) {
-  switch (nr) {
-    case 4: return &pack_b_panel<T, 4>;
-    case 8: return &pack_b_panel<T, 8>;
-    case 16: return &pack_b_panel<T, 16>;
-    case 32: return &pack_b_panel<T, 32>;
-    default: return &pack_b_panel<T, 0>;
+using PackFn = void (*)(int64_t, int64_t, const T*, int64_t, int64_t, int64_t, int64_t, int, T*);
+
+// Compile-time widths for the tile sizes the kernels use, so the copy loops fully unroll.
+template <class T>
+PackFn<T> pick_pack(int w) {
+  switch (w) {
+    case 4: return &pack_panels<T, 4>;
+    case 6: return &pack_panels<T, 6>;
+    case 8: return &pack_panels<T, 8>;
+    case 14: return &pack_panels<T, 14>;
+    case 16: return &pack_panels<T, 16>;
+    case 32: return &pack_panels<T, 32>;
+    default: return &pack_panels<T, 0>;
   }
 }
 
@@ -183,8 +220,8 @@ void gemm_packed(const KernelDesc<T>& kd, int nt, int64_t m, int64_t n, int64_t 
                  const T* a, int64_t a_rs, int64_t a_cs, const T* b, int64_t b_rs, int64_t b_cs,
                  T beta, T* c, int64_t ldc) {
   const int mr = kd.mr, nr = kd.nr;
-  const PackAFn<T> pack_a_fn = pick_pack_a<T>(mr);
-  const PackBFn<T> pack_b_fn = pick_pack_b<T>(nr);
+  const PackFn<T> pack_a_fn = pick_pack<T>(mr);
+  const PackFn<T> pack_b_fn = pick_pack<T>(nr);
   // Block sizes depend only on the problem: equal K blocks (the summation order), N blocks a
   // multiple of nr so tile edges fall only at the matrix edge.
   const int64_t kc_step = ceil_div(k, ceil_div(k, kd.kc));
@@ -202,10 +239,7 @@ void gemm_packed(const KernelDesc<T>& kd, int nt, int64_t m, int64_t n, int64_t 
       const T* bsrc = b + pc * b_rs + jc * b_cs;
       parallel_for(0, n_panels, nt > 1 ? ceil_div(n_panels, nt) : n_panels,
                    [&](int64_t q0, int64_t q1) {
-                     for (int64_t q = q0; q < q1; ++q) {
-                       pack_b_fn(min64(nr, nc - q * nr), kc, bsrc + q * nr * b_cs, b_rs, b_cs,
-                                 nr, bp + q * nr * kc);
-                     }
+                     pack_b_fn(nc, kc, bsrc, b_cs, b_rs, q0, q1, nr, bp);
                    });
       // Later K blocks accumulate onto the partial result already in C.
       const T beta_k = pc == 0 ? beta : T(1);
@@ -222,7 +256,7 @@ void gemm_packed(const KernelDesc<T>& kd, int nt, int64_t m, int64_t n, int64_t 
           T* ap = static_cast<T*>(tl_pack_a.get(sizeof(T) * static_cast<size_t>(mc_step * kc)));
           for (int64_t ic = i0; ic < i1; ic += mc_step) {
             const int64_t mc = min64(mc_step, i1 - ic);
-            pack_a_fn(mc, kc, a + ic * a_rs + pc * a_cs, a_rs, a_cs, mr, ap);
+            pack_a_fn(mc, kc, a + ic * a_rs + pc * a_cs, a_rs, a_cs, 0, ceil_div(mc, mr), mr, ap);
             // jr outer, ir inner: one B micro-panel stays in L1 while A panels stream from L2.
             for (int64_t q = q0; q < q1; ++q) {
               const int n_eff = static_cast<int>(min64(nr, nc - q * nr));

@@ -1,0 +1,2 @@
+// Global random number generator.
+#include "axonite/core/rng.h"

@@ -1,0 +1,2 @@
+// Global random number generator (filled in by its owner).
+#pragma once

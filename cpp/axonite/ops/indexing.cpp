@@ -1,0 +1,4 @@
+// indexing ops.
+#include "axonite/ops/indexing.h"
+
+namespace ax {}  // namespace ax

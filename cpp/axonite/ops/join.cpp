@@ -1,0 +1,4 @@
+// join ops.
+#include "axonite/ops/join.h"
+
+namespace ax {}  // namespace ax

@@ -1,0 +1,4 @@
+// linalg ops.
+#include "axonite/ops/linalg.h"
+
+namespace ax {}  // namespace ax

@@ -1,0 +1,4 @@
+// matmul ops.
+#include "axonite/ops/matmul.h"
+
+namespace ax {}  // namespace ax

@@ -1,0 +1,11 @@
+// Bindings for the indexing family (filled in by its owner).
+#include "bindings/common.h"
+
+namespace axb {
+
+void register_indexing(py::module_& m, Class& cls) {
+  (void)m;
+  (void)cls;
+}
+
+}  // namespace axb
