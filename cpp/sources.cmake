@@ -2,10 +2,12 @@
 set(AXONITE_AVX512_SOURCES
   axonite/kernels/cpu/gemm_avx512.cpp
   axonite/kernels/cpu/elementwise_avx512.cpp
+  axonite/kernels/cpu/reduce_avx512.cpp
 )
 set(AXONITE_AVX2_SOURCES
   axonite/kernels/cpu/gemm_avx2.cpp
   axonite/kernels/cpu/elementwise_avx2.cpp
+  axonite/kernels/cpu/reduce_avx2.cpp
 )
 set(AXONITE_CORE_SOURCES
   axonite/core/parallel.cpp
@@ -24,12 +26,17 @@ set(AXONITE_CORE_SOURCES
   axonite/ops/views.cpp
   axonite/ops/join.cpp
   axonite/ops/indexing.cpp
+  axonite/ops/scatter.cpp
   axonite/ops/matmul.cpp
   axonite/ops/linalg.cpp
   axonite/core/rng.cpp
   axonite/kernels/cpu/gemm.cpp
+  axonite/kernels/cpu/linalg.cpp
   axonite/kernels/cpu/elementwise.cpp
+  axonite/kernels/cpu/indexing.cpp
   axonite/kernels/cpu/elementwise_generic.cpp
+  axonite/kernels/cpu/reduce.cpp
+  axonite/kernels/cpu/reduce_generic.cpp
   ${AXONITE_AVX512_SOURCES}
   ${AXONITE_AVX2_SOURCES}
 )

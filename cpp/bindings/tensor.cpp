@@ -152,15 +152,18 @@ Dims dims_from_args(const py::args& args, const char* op) {
 
 void register_tensor(py::module_& m, Class& cls) {
   g_tensor_type = cls;
-  py::enum_<DType>(m, "dtype", "Element type of a tensor.")
-      .value("bool", DType::Bool)
+  py::enum_<DType> dt(m, "dtype", "Element type of a tensor.");
+  dt.value("bool", DType::Bool)
       .value("int64", DType::Int64)
       .value("float32", DType::Float32)
       .value("float64", DType::Float64)
-      .def("__repr__", [](DType d) { return std::string("axonite.") + ax::dtype_name(d); })
-      .def("__str__", [](DType d) { return std::string("axonite.") + ax::dtype_name(d); })
       .def_property_readonly("is_floating_point", [](DType d) { return ax::is_floating(d); })
       .def_property_readonly("itemsize", [](DType d) { return ax::itemsize(d); });
+  // Replace (not overload) enum_'s own repr: dtypes print as `axonite.float32`.
+  auto name = py::cpp_function(
+      [](DType d) { return std::string("axonite.") + ax::dtype_name(d); }, py::is_method(dt));
+  dt.attr("__repr__") = name;
+  dt.attr("__str__") = name;
   m.attr("float32") = DType::Float32;
   m.attr("float64") = DType::Float64;
   m.attr("int64") = DType::Int64;

@@ -19,6 +19,7 @@ from ._tensor import (
 )
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
+from . import linalg
 from ._functions import *  # noqa: F403  (top-level ops re-exported from the extension)
 
 bool = bool_  # noqa: A001  (ax.bool, like torch.bool)

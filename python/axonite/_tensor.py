@@ -106,7 +106,9 @@ def tensor(data: Any, dtype: dtype | None = None, device: Any = None,
                 dt = _C.float32  # Python floats default to float32, as in PyTorch
         else:
             dt = dtype
-        arr = np.ascontiguousarray(arr, dtype=_NP_OF[dt])
+        arr = np.asarray(arr, dtype=_NP_OF[dt])  # keeps 0-d (ascontiguousarray would not)
+        if not arr.flags.c_contiguous:
+            arr = arr.copy()
         t = _C.from_numpy(arr).clone() if arr.size else _C._empty(list(arr.shape), dt)
     if requires_grad:
         t.requires_grad_(True)

@@ -84,14 +84,8 @@ void pack_transposed(int64_t kc, const T* src, int64_t ld, int w_rt, T* out) {
   const int w = W > 0 ? W : w_rt;
   constexpr int B = kTBlock(T());
   const int lb = w / B * B;
-  constexpr int kLine = 64 / sizeof(T);
   int64_t p = 0;
   for (; p + B <= kc; p += B) {
-    // Each lane is a short contiguous run (kc elements), too short for the hardware streamer
-    // to ramp up: prefetch each lane's next cache lines ourselves.
-    if (p % kLine == 0) {
-      for (int l = 0; l < w; ++l) _mm_prefetch(reinterpret_cast<const char*>(src + l * ld + p + 4 * kLine), _MM_HINT_T0);
-    }
     for (int l = 0; l < lb; l += B) transpose_block(src, ld, out, w, l, p);
     for (int l = lb; l < w; ++l)
       for (int u = 0; u < B; ++u) out[(p + u) * w + l] = src[l * ld + p + u];
@@ -133,10 +127,6 @@ void pack_panels(int64_t total, int64_t kc, const T* src, int64_t lane_stride,
   if (lane_stride == 1 && qfull > q0 + 1) {
     for (int64_t p = 0; p < kc; ++p) {
       const T* s = src + p * step_stride;
-      // Rows are separate pages for large strides; fetch a few rows ahead.
-      const T* ahead = s + 4 * step_stride + q0 * w;
-      for (int64_t e = 0; e < (qfull - q0) * w; e += 64 / sizeof(T))
-        _mm_prefetch(reinterpret_cast<const char*>(ahead + e), _MM_HINT_T0);
       for (int64_t q = q0; q < qfull; ++q) {
         T* o = out + q * w * kc + p * w;
         const T* sq = s + q * w;
@@ -171,14 +161,15 @@ PackFn<T> pick_pack(int w) {
   }
 }
 
-// 64-byte aligned, grow-only scratch buffer. One per thread and role (thread_local below), so
-// repeated calls reuse memory and threads never contend.
-class PackBuffer {
+// 64-byte aligned, grow-only scratch memory of the calling thread: two B blocks (double
+// buffered, see gemm_packed) and one A block per worker. Allocated before the parallel region so
+// nothing inside it can throw, and reused across calls (no allocation per call once warm).
+class Workspace {
  public:
-  PackBuffer() = default;
-  PackBuffer(const PackBuffer&) = delete;
-  PackBuffer& operator=(const PackBuffer&) = delete;
-  ~PackBuffer() { std::free(p_); }
+  Workspace() = default;
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  ~Workspace() { std::free(p_); }
   void* get(size_t bytes) {
     if (bytes > cap_) {
       std::free(p_);
@@ -196,8 +187,7 @@ class PackBuffer {
   size_t cap_ = 0;
 };
 
-thread_local PackBuffer tl_pack_a;  // per-thread A block (mc x kc)
-thread_local PackBuffer tl_pack_b;  // calling thread's B block (kc x nc), read by all threads
+thread_local Workspace tl_workspace;
 
 // Splits the M x N tile grid over nt threads as tm x tn (tm * tn == nt) minimizing the largest
 // per-thread tile count; ties go to more M splits (each M split packs its own A, B is shared).
@@ -216,62 +206,122 @@ void choose_grid(int nt, int64_t m_tiles, int64_t n_panels, int* tm, int* tn) {
 
 // ---- Packed, blocked GEMM ----------------------------------------------------------------------
 template <class T>
-void gemm_packed(const KernelDesc<T>& kd, int nt, int64_t m, int64_t n, int64_t k, T alpha,
-                 const T* a, int64_t a_rs, int64_t a_cs, const T* b, int64_t b_rs, int64_t b_cs,
-                 T beta, T* c, int64_t ldc) {
-  const int mr = kd.mr, nr = kd.nr;
-  const PackFn<T> pack_a_fn = pick_pack<T>(mr);
-  const PackFn<T> pack_b_fn = pick_pack<T>(nr);
-  // Block sizes depend only on the problem: equal K blocks (the summation order), N blocks a
-  // multiple of nr so tile edges fall only at the matrix edge.
-  const int64_t kc_step = ceil_div(k, ceil_div(k, kd.kc));
-  const int64_t nc_step = round_up(ceil_div(n, ceil_div(n, kd.nc)), nr);
-  const int64_t m_tiles = ceil_div(m, mr);
-  T* bp = static_cast<T*>(tl_pack_b.get(sizeof(T) * static_cast<size_t>(kc_step * nc_step)));
+struct GemmArgs {
+  int64_t m, n, k;
+  T alpha;
+  const T* a;
+  int64_t a_rs, a_cs;
+  const T* b;
+  int64_t b_rs, b_cs;
+  T beta;
+  T* c;
+  int64_t ldc;
+};
 
-  for (int64_t jc = 0; jc < n; jc += nc_step) {
-    const int64_t nc = min64(nc_step, n - jc);
-    const int64_t n_panels = ceil_div(nc, nr);
-    int tm = 1, tn = 1;
-    choose_grid(nt, m_tiles, n_panels, &tm, &tn);
-    for (int64_t pc = 0; pc < k; pc += kc_step) {
-      const int64_t kc = min64(kc_step, k - pc);
-      const T* bsrc = b + pc * b_rs + jc * b_cs;
-      parallel_for(0, n_panels, nt > 1 ? ceil_div(n_panels, nt) : n_panels,
-                   [&](int64_t q0, int64_t q1) {
-                     pack_b_fn(nc, kc, bsrc, b_cs, b_rs, q0, q1, nr, bp);
-                   });
-      // Later K blocks accumulate onto the partial result already in C.
-      const T beta_k = pc == 0 ? beta : T(1);
-      const int64_t ntasks = static_cast<int64_t>(tm) * tn;
-      parallel_for(0, ntasks, nt > 1 ? 1 : ntasks, [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; ++t) {
-          const int64_t ti = t / tn, tj = t % tn;
-          const int64_t i0 = m_tiles * ti / tm * mr;
-          const int64_t i1 = min64(m, m_tiles * (ti + 1) / tm * mr);
-          const int64_t q0 = n_panels * tj / tn, q1 = n_panels * (tj + 1) / tn;
-          if (i0 >= i1 || q0 >= q1) continue;
-          const int64_t rows = i1 - i0;
-          const int64_t mc_step = round_up(ceil_div(rows, ceil_div(rows, kd.mc)), mr);
-          T* ap = static_cast<T*>(tl_pack_a.get(sizeof(T) * static_cast<size_t>(mc_step * kc)));
-          for (int64_t ic = i0; ic < i1; ic += mc_step) {
-            const int64_t mc = min64(mc_step, i1 - ic);
-            pack_a_fn(mc, kc, a + ic * a_rs + pc * a_cs, a_rs, a_cs, 0, ceil_div(mc, mr), mr, ap);
-            // jr outer, ir inner: one B micro-panel stays in L1 while A panels stream from L2.
-            for (int64_t q = q0; q < q1; ++q) {
-              const int n_eff = static_cast<int>(min64(nr, nc - q * nr));
-              const T* bq = bp + q * nr * kc;
-              T* cq = c + ic * ldc + jc + q * nr;
-              for (int64_t ir = 0; ir < mc; ir += mr) {
-                kd.kernel(kc, ap + ir * kc, bq, cq + ir * ldc, ldc, alpha, beta_k,
-                          static_cast<int>(min64(mr, mc - ir)), n_eff);
-              }
-            }
-          }
-        }
-      });
+// Loop nest (BLIS): jc (N blocks) -> pc (K blocks) -> [pack B block, shared] -> per thread:
+// ic (M blocks, pack A block) -> jr (B micro-panels) -> ir (A micro-panels) -> micro-kernel.
+// Threads own disjoint C tiles; the K order of every tile is fixed, so bits never depend on nt.
+template <class T>
+class PackedGemm {
+ public:
+  PackedGemm(const KernelDesc<T>& kd, const GemmArgs<T>& g, int nt)
+      : kd_(kd), g_(g), nt_(nt), pack_a_(pick_pack<T>(kd.mr)), pack_b_(pick_pack<T>(kd.nr)) {
+    // Block sizes depend only on the problem: equal K blocks (the summation order), N blocks a
+    // multiple of nr so tile edges fall only at the matrix edge.
+    kc_step_ = ceil_div(g.k, ceil_div(g.k, kd.kc));
+    nc_step_ = round_up(ceil_div(g.n, ceil_div(g.n, kd.nc)), kd.nr);
+    mc_max_ = round_up(kd.mc, kd.mr);
+    b_size_ = round_up(kc_step_ * nc_step_, 64);
+    a_size_ = round_up(kc_step_ * mc_max_, 64);
+    const int64_t nb = nt > 1 ? 2 : 1;
+    bbuf_ = static_cast<T*>(
+        tl_workspace.get(sizeof(T) * static_cast<size_t>(nb * b_size_ + nt * a_size_)));
+  }
+
+  // Work of thread t out of nt (all threads run the same loops and meet at the same barriers).
+  void run(int t, int nt) {
+    const int mr = kd_.mr, nr = kd_.nr;
+    const int64_t m_tiles = ceil_div(g_.m, mr);
+    T* ap = bbuf_ + (nt_ > 1 ? 2 : 1) * b_size_ + t * a_size_;
+    int64_t step = 0;
+    for (int64_t jc = 0; jc < g_.n; jc += nc_step_) {
+      const int64_t nc = min64(nc_step_, g_.n - jc);
+      const int64_t n_panels = ceil_div(nc, nr);
+      int tm = 1, tn = 1;
+      choose_grid(nt, m_tiles, n_panels, &tm, &tn);
+      const int64_t ti = t / tn, tj = t % tn;
+      const int64_t i0 = m_tiles * ti / tm * mr, i1 = min64(g_.m, m_tiles * (ti + 1) / tm * mr);
+      const int64_t q0 = n_panels * tj / tn, q1 = n_panels * (tj + 1) / tn;
+      for (int64_t pc = 0; pc < g_.k; pc += kc_step_, ++step) {
+        const int64_t kc = min64(kc_step_, g_.k - pc);
+        // Double buffering: B block `step` may be packed while a slower thread still computes
+        // with block step - 1, so one barrier per K block suffices.
+        T* bp = bbuf_ + (step & 1) * (nt > 1 ? b_size_ : 0);
+        pack_b_(nc, kc, g_.b + pc * g_.b_rs + jc * g_.b_cs, g_.b_cs, g_.b_rs,
+                n_panels * t / nt, n_panels * (t + 1) / nt, nr, bp);
+        barrier(nt);
+        if (i0 < i1 && q0 < q1) block(i0, i1, q0, q1, jc, nc, pc, kc, bp, ap);
+      }
     }
   }
+
+ private:
+  static void barrier(int nt) {
+#if AXONITE_WITH_OPENMP
+    if (nt > 1) {
+#pragma omp barrier
+    }
+#else
+    (void)nt;
+#endif
+  }
+
+  // Rows [i0, i1) x panels [q0, q1) of the (jc, pc) step, in MC blocks.
+  void block(int64_t i0, int64_t i1, int64_t q0, int64_t q1, int64_t jc, int64_t nc, int64_t pc,
+             int64_t kc, const T* bp, T* ap) {
+    const int mr = kd_.mr, nr = kd_.nr;
+    const int64_t rows = i1 - i0;
+    const int64_t mc_step = round_up(ceil_div(rows, ceil_div(rows, kd_.mc)), mr);
+    // Later K blocks accumulate onto the partial result already in C.
+    const T beta_k = pc == 0 ? g_.beta : T(1);
+    for (int64_t ic = i0; ic < i1; ic += mc_step) {
+      const int64_t mc = min64(mc_step, i1 - ic);
+      pack_a_(mc, kc, g_.a + ic * g_.a_rs + pc * g_.a_cs, g_.a_rs, g_.a_cs, 0, ceil_div(mc, mr),
+              mr, ap);
+      // jr outer, ir inner: a B micro-panel is reused by all A micro-panels of the block.
+      for (int64_t q = q0; q < q1; ++q) {
+        const int n_eff = static_cast<int>(min64(nr, nc - q * nr));
+        const T* bq = bp + q * nr * kc;
+        T* cq = g_.c + ic * g_.ldc + jc + q * nr;
+        for (int64_t ir = 0; ir < mc; ir += mr) {
+          kd_.kernel(kc, ap + ir * kc, bq, cq + ir * g_.ldc, g_.ldc, g_.alpha, beta_k,
+                     static_cast<int>(min64(mr, mc - ir)), n_eff);
+        }
+      }
+    }
+  }
+
+  const KernelDesc<T> kd_;
+  const GemmArgs<T> g_;
+  const int nt_;
+  const PackFn<T> pack_a_, pack_b_;
+  int64_t kc_step_ = 0, nc_step_ = 0, mc_max_ = 0, b_size_ = 0, a_size_ = 0;
+  T* bbuf_ = nullptr;
+};
+
+template <class T>
+void gemm_packed(const KernelDesc<T>& kd, int nt, const GemmArgs<T>& g) {
+  PackedGemm<T> pg(kd, g, nt);
+#if AXONITE_WITH_OPENMP
+  if (nt > 1) {
+    // One region for the whole product (not one per K block). The team may come out smaller
+    // than asked; the split adapts, and results do not depend on it.
+#pragma omp parallel num_threads(nt)
+    pg.run(omp_get_thread_num(), omp_get_num_threads());
+    return;
+  }
+#endif
+  pg.run(0, 1);
 }
 
 // ---- Direct path (small problems, vectors) -----------------------------------------------------
@@ -363,7 +413,7 @@ void gemm_any(const KernelDesc<T>& kd, int64_t m, int64_t n, int64_t k, T alpha,
   }
   int nt = 1;
   if (volume >= kThreadMinVolume && !in_parallel_region()) nt = get_num_threads();
-  gemm_packed(kd, nt, m, n, k, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
+  gemm_packed(kd, nt, GemmArgs<T>{m, n, k, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc});
 }
 
 }  // namespace

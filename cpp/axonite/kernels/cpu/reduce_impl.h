@@ -1,0 +1,652 @@
+// Reduction loops, compiled once per ISA: reduce_{generic,avx2,avx512}.cpp define AX_ISA_NS and
+// include this file with their own -m flags. Lanes are GCC vector types of 64 bytes (one zmm,
+// two ymm or four xmm), so one source serves every ISA. Summation order: Note [Reduction order]
+// in kernels/reduce.h.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "axonite/core/check.h"
+#include "axonite/core/parallel.h"
+#include "axonite/kernels/cpu/vecmath.h"
+#include "axonite/kernels/reduce.h"
+
+#ifndef AX_ISA_NS
+#error "define AX_ISA_NS before including reduce_impl.h"
+#endif
+
+// Vector-typed helpers are internal and always inlined: the AVX-512 argument ABI is moot.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace ax::cpu::AX_ISA_NS {
+namespace {
+
+// 64-byte accumulators kept in flight: enough independent chains to hide the add latency.
+#if defined(__AVX512F__)
+constexpr int kUnroll = 8;
+constexpr int kColVecs = 4;
+#elif defined(__AVX2__)
+constexpr int kUnroll = 4;
+constexpr int kColVecs = 4;
+#else
+constexpr int kUnroll = 2;
+constexpr int kColVecs = 2;
+#endif
+constexpr int64_t kGrainElems = 32768;  // elements per thread below which threads don't pay
+
+template <class T>
+struct VecT;
+template <>
+struct VecT<float> {
+  typedef float type __attribute__((vector_size(64)));
+};
+template <>
+struct VecT<double> {
+  typedef double type __attribute__((vector_size(64)));
+};
+template <>
+struct VecT<int64_t> {
+  typedef int64_t type __attribute__((vector_size(64)));
+};
+template <>
+struct VecT<int32_t> {
+  typedef int32_t type __attribute__((vector_size(64)));
+};
+template <>
+struct VecT<uint8_t> {
+  typedef uint8_t type __attribute__((vector_size(64)));
+};
+template <class T>
+using Vec = typename VecT<T>::type;
+template <class T>
+constexpr int kLanes = static_cast<int>(64 / sizeof(T));
+
+template <class T>
+inline Vec<T> load(const T* p) {
+  Vec<T> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class T>
+inline Vec<T> splat(T s) {
+  Vec<T> v;
+  for (int j = 0; j < kLanes<T>; ++j) v[j] = s;
+  return v;
+}
+
+// ---- reduction operators: identity and step, the same expression for scalars and vectors ----
+
+struct SumR {
+  static constexpr ReduceOp kOp = ReduceOp::Sum;
+  template <class T>
+  static T identity() {
+    return T(0);
+  }
+  template <class V>
+  static V step(const V& a, const V& x) {
+    return a + x;
+  }
+};
+struct ProdR {
+  static constexpr ReduceOp kOp = ReduceOp::Prod;
+  template <class T>
+  static T identity() {
+    return T(1);
+  }
+  template <class V>
+  static V step(const V& a, const V& x) {
+    return a * x;
+  }
+};
+// NaN wins: once a lane holds NaN, neither comparison can replace it.
+struct MaxR {
+  static constexpr ReduceOp kOp = ReduceOp::Max;
+  template <class T>
+  static T identity() {
+    if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
+    else return std::numeric_limits<T>::lowest();
+  }
+  template <class V>
+  static V step(const V& a, const V& x) {
+    return ((x > a) | (x != x)) ? x : a;
+  }
+};
+struct MinR {
+  static constexpr ReduceOp kOp = ReduceOp::Min;
+  template <class T>
+  static T identity() {
+    if constexpr (std::is_floating_point_v<T>) return std::numeric_limits<T>::infinity();
+    else if constexpr (std::is_same_v<T, uint8_t>) return T(1);  // bool: all() of nothing
+    else return std::numeric_limits<T>::max();
+  }
+  template <class V>
+  static V step(const V& a, const V& x) {
+    return ((x < a) | (x != x)) ? x : a;
+  }
+};
+
+// float32 sums and products fold their unit partials in float64 (Note [Reduction order]).
+template <class Op, class T>
+using AccT = std::conditional_t<std::is_same_v<T, float> &&
+                                    (Op::kOp == ReduceOp::Sum || Op::kOp == ReduceOp::Prod),
+                                double, T>;
+
+template <class Op, class T, class Acc>
+inline T finish(Acc a, double divisor) {
+  if constexpr (Op::kOp == ReduceOp::Sum && std::is_floating_point_v<T>) {
+    if (divisor != 1.0) return static_cast<T>(a / divisor);
+  }
+  return static_cast<T>(a);
+}
+
+// ---- elementwise maps ----------------------------------------------------------------------
+
+// exp and pow have no vector form here: they are staged through a small buffer.
+template <ReduceMap M>
+constexpr bool kStaged = M == ReduceMap::ExpShift || M == ReduceMap::PowAbs;
+
+template <ReduceMap M, class T>
+inline T map1(T x, T s, T p) {
+  if constexpr (M == ReduceMap::None) {
+    return x;
+  } else {
+    static_assert(std::is_floating_point_v<T>, "maps apply to floating types only");
+    // x <= 0 ? 0 - x : x maps -0.0 to +0.0 and keeps NaN.
+    if constexpr (M == ReduceMap::Abs) return x <= T(0) ? T(0) - x : x;
+    if constexpr (M == ReduceMap::Square) return x * x;
+    if constexpr (M == ReduceMap::SquareShift) return (x - s) * (x - s);
+    if constexpr (M == ReduceMap::ExpShift) return math::exp<T>(x - s);
+    if constexpr (M == ReduceMap::PowAbs) return std::pow(x <= T(0) ? T(0) - x : x, p);
+  }
+}
+
+template <ReduceMap M, class V>
+inline V mapv(const V& x, const V& s) {
+  if constexpr (M == ReduceMap::None) return x;
+  if constexpr (M == ReduceMap::Abs) return (x <= V{}) ? V{} - x : x;
+  if constexpr (M == ReduceMap::Square) return x * x;
+  if constexpr (M == ReduceMap::SquareShift) return (x - s) * (x - s);
+  return x;  // staged maps never get here
+}
+
+template <class Op, class T>
+inline T hreduce(const Vec<T>& v) {
+  T a[kLanes<T>];
+  std::memcpy(a, &v, sizeof v);
+  for (int w = kLanes<T> / 2; w > 0; w /= 2)
+    for (int j = 0; j < w; ++j) a[j] = Op::step(a[j], a[j + w]);
+  return a[0];
+}
+
+// x: (n,) contiguous -> one partial, reduced in kUnroll x kLanes lanes then folded as a tree.
+template <class Op, ReduceMap M, class T>
+T run_contig(const T* x, int64_t n, T s, T p) {
+  using V = Vec<T>;
+  constexpr int L = kLanes<T>;
+  constexpr int64_t kStep = int64_t{kUnroll} * L;
+  T r = Op::template identity<T>();
+  if (n < L) {
+    for (int64_t i = 0; i < n; ++i) r = Op::step(r, map1<M>(x[i], s, p));
+    return r;
+  }
+  const V sv = splat(s);
+  V acc[kUnroll];
+  for (int u = 0; u < kUnroll; ++u) acc[u] = splat(r);
+  int64_t i = 0;
+  if constexpr (kStaged<M>) {
+    alignas(64) T t[kStep];
+    for (; i + kStep <= n; i += kStep) {
+      for (int k = 0; k < kStep; ++k) t[k] = map1<M>(x[i + k], s, p);
+      for (int u = 0; u < kUnroll; ++u) acc[u] = Op::step(acc[u], load(t + u * L));
+    }
+  } else {
+    for (; i + kStep <= n; i += kStep)
+      for (int u = 0; u < kUnroll; ++u)
+        acc[u] = Op::step(acc[u], mapv<M>(load(x + i + u * L), sv));
+  }
+  for (int w = kUnroll / 2; w > 0; w /= 2)
+    for (int u = 0; u < w; ++u) acc[u] = Op::step(acc[u], acc[u + w]);
+  if constexpr (!kStaged<M>)
+    for (; i + L <= n; i += L) acc[0] = Op::step(acc[0], mapv<M>(load(x + i), sv));
+  r = hreduce<Op, T>(acc[0]);
+  for (; i < n; ++i) r = Op::step(r, map1<M>(x[i], s, p));
+  return r;
+}
+
+// Row-major walk over a set of dims, tracking the element offset.
+struct Walker {
+  int n;
+  const int64_t* size;
+  const int64_t* stride;
+  int64_t idx[kMaxDims];
+  int64_t off = 0;
+  Walker(int nd, const int64_t* sz, const int64_t* st, int64_t start) : n(nd), size(sz), stride(st) {
+    for (int d = n - 1; d >= 0; --d) {
+      idx[d] = start % size[d];
+      start /= size[d];
+      off += idx[d] * stride[d];
+    }
+  }
+  void next() {
+    for (int d = n - 1; d >= 0; --d) {
+      off += stride[d];
+      if (++idx[d] < size[d]) return;
+      off -= size[d] * stride[d];
+      idx[d] = 0;
+    }
+  }
+};
+
+template <class T>
+struct Io {
+  const T* in;
+  T* out;
+  const T* shift;
+  T p;
+  double divisor;
+  explicit Io(const ReduceArgs& a)
+      : in(static_cast<const T*>(a.in)),
+        out(static_cast<T*>(a.out)),
+        shift(static_cast<const T*>(a.shift)),
+        p(static_cast<T>(a.p)),
+        divisor(a.divisor) {}
+  T s(int64_t o) const { return shift ? shift[o] : T(0); }
+};
+
+// ---- kInner: each output reduces rows of K0 contiguous elements -----------------------------
+// Units: a row longer than kReduceBlock is cut into blocks; shorter rows are grouped so that a
+// unit holds about kReduceBlock elements.
+template <class Op, ReduceMap M, class T>
+void reduce_inner(const ReduceGeom& g, const Io<T>& io) {
+  using Acc = AccT<Op, T>;
+  const int64_t K0 = g.red_size[g.nred - 1], R = g.count / K0;
+  const int nro = g.nred - 1;  // reduced dims walked row by row
+  const bool split = K0 >= kReduceBlock;
+  const int64_t nb = split ? (K0 + kReduceBlock - 1) / kReduceBlock : 1;
+  const int64_t G = split ? 1 : std::max<int64_t>(1, kReduceBlock / K0);
+  const int64_t units = split ? R * nb : (R + G - 1) / G;
+  auto unit = [&](const T* base, T s, int64_t u) -> Acc {
+    if (split) {
+      const Walker w(nro, g.red_size, g.red_stride, u / nb);
+      const int64_t e0 = (u % nb) * kReduceBlock;
+      return static_cast<Acc>(
+          run_contig<Op, M>(base + w.off + e0, std::min(kReduceBlock, K0 - e0), s, io.p));
+    }
+    Walker w(nro, g.red_size, g.red_stride, u * G);
+    Acc acc = Op::template identity<Acc>();
+    const int64_t r1 = std::min(R, (u + 1) * G);
+    for (int64_t r = u * G; r < r1; ++r, w.next())
+      acc = Op::step(acc, static_cast<Acc>(run_contig<Op, M>(base + w.off, K0, s, io.p)));
+    return acc;
+  };
+  if (g.outputs >= 4 * get_num_threads() || units < 2) {
+    const int64_t grain = std::max<int64_t>(1, kGrainElems / g.count);
+    parallel_for(0, g.outputs, grain, [&](int64_t o0, int64_t o1) {
+      Walker kw(g.nkept, g.kept_size, g.kept_stride, o0);
+      for (int64_t o = o0; o < o1; ++o, kw.next()) {
+        Acc acc = Op::template identity<Acc>();
+        for (int64_t u = 0; u < units; ++u) acc = Op::step(acc, unit(io.in + kw.off, io.s(o), u));
+        io.out[o] = finish<Op, T>(acc, io.divisor);
+      }
+    });
+    return;
+  }
+  // Few outputs with many units each: units in parallel, folded in order afterwards.
+  std::vector<Acc> part(units);
+  Walker kw(g.nkept, g.kept_size, g.kept_stride, 0);
+  for (int64_t o = 0; o < g.outputs; ++o, kw.next()) {
+    const T* base = io.in + kw.off;
+    const T s = io.s(o);
+    parallel_for(0, units, 1, [&](int64_t u0, int64_t u1) {
+      for (int64_t u = u0; u < u1; ++u) part[u] = unit(base, s, u);
+    });
+    Acc acc = Op::template identity<Acc>();
+    for (int64_t u = 0; u < units; ++u) acc = Op::step(acc, part[u]);
+    io.out[o] = finish<Op, T>(acc, io.divisor);
+  }
+}
+
+// ---- kOuter: the innermost kept dim is contiguous; vectorize across it ------------------------
+
+// Columns [0, w) of rows [r0, r1): part[j] = fold over those rows of x[row][j], in row order.
+template <class Op, ReduceMap M, class T>
+void column_partial(const ReduceGeom& g, const T* base, const T* sh, T p, int64_t r0, int64_t r1,
+                    int w, T* part) {
+  using V = Vec<T>;
+  constexpr int L = kLanes<T>, W = kColVecs * L;
+  Walker rw(g.nred, g.red_size, g.red_stride, r0);
+  if (!kStaged<M> && w == W) {
+    V acc[kColVecs], sv[kColVecs];
+    for (int u = 0; u < kColVecs; ++u) {
+      acc[u] = splat(Op::template identity<T>());
+      sv[u] = sh ? load(sh + u * L) : splat(T(0));
+    }
+    for (int64_t r = r0; r < r1; ++r, rw.next())
+      for (int u = 0; u < kColVecs; ++u)
+        acc[u] = Op::step(acc[u], mapv<M>(load(base + rw.off + u * L), sv[u]));
+    for (int u = 0; u < kColVecs; ++u) std::memcpy(part + u * L, &acc[u], sizeof(V));
+    return;
+  }
+  T acc[W], sv[W];
+  for (int j = 0; j < w; ++j) {
+    acc[j] = Op::template identity<T>();
+    sv[j] = sh ? sh[j] : T(0);
+  }
+  for (int64_t r = r0; r < r1; ++r, rw.next()) {
+    const T* row = base + rw.off;
+    for (int j = 0; j < w; ++j) acc[j] = Op::step(acc[j], map1<M>(row[j], sv[j], p));
+  }
+  std::copy(acc, acc + w, part);
+}
+
+template <class Op, ReduceMap M, class T>
+void reduce_outer(const ReduceGeom& g, const Io<T>& io) {
+  using Acc = AccT<Op, T>;
+  constexpr int W = kColVecs * kLanes<T>;
+  const int64_t N = g.kept_size[g.nkept - 1], rows = g.count;
+  const int64_t ncb = (N + W - 1) / W, tasks = (g.outputs / N) * ncb;
+  const int64_t nrb = (rows + kReduceRowBlock - 1) / kReduceRowBlock;
+  // One task: batch b, columns [c0, c0 + w). `parallel_rows` computes row blocks concurrently.
+  auto task = [&](int64_t t, bool parallel_rows) {
+    const int64_t b = t / ncb, c0 = (t % ncb) * W;
+    const int w = static_cast<int>(std::min<int64_t>(W, N - c0));
+    const Walker bw(g.nkept - 1, g.kept_size, g.kept_stride, b);
+    const T* base = io.in + bw.off + c0;
+    const int64_t ob = b * N + c0;
+    const T* sh = io.shift ? io.shift + ob : nullptr;
+    Acc tot[W];
+    for (int j = 0; j < w; ++j) tot[j] = Op::template identity<Acc>();
+    auto rows_of = [&](int64_t rb, T* part) {
+      const int64_t r0 = rb * kReduceRowBlock;
+      column_partial<Op, M>(g, base, sh, io.p, r0, std::min(rows, r0 + kReduceRowBlock), w, part);
+    };
+    if (!parallel_rows) {
+      T part[W];
+      for (int64_t rb = 0; rb < nrb; ++rb) {
+        rows_of(rb, part);
+        for (int j = 0; j < w; ++j) tot[j] = Op::step(tot[j], static_cast<Acc>(part[j]));
+      }
+    } else {
+      std::vector<T> parts(nrb * W);
+      parallel_for(0, nrb, 1, [&](int64_t a, int64_t e) {
+        for (int64_t rb = a; rb < e; ++rb) rows_of(rb, parts.data() + rb * W);
+      });
+      for (int64_t rb = 0; rb < nrb; ++rb)
+        for (int j = 0; j < w; ++j) tot[j] = Op::step(tot[j], static_cast<Acc>(parts[rb * W + j]));
+    }
+    for (int j = 0; j < w; ++j) io.out[ob + j] = finish<Op, T>(tot[j], io.divisor);
+  };
+  if (tasks >= 4 * get_num_threads() || nrb < 2) {
+    const int64_t grain = std::max<int64_t>(1, kGrainElems / (W * rows));
+    parallel_for(0, tasks, grain, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) task(t, false);
+    });
+  } else {
+    for (int64_t t = 0; t < tasks; ++t) task(t, true);
+  }
+}
+
+// ---- kGeneric: scalar walk over every reduced element ------------------------------------------
+template <class Op, ReduceMap M, class T>
+void reduce_generic(const ReduceGeom& g, const Io<T>& io) {
+  using Acc = AccT<Op, T>;
+  const int64_t grain = std::max<int64_t>(1, kGrainElems / g.count);
+  parallel_for(0, g.outputs, grain, [&](int64_t o0, int64_t o1) {
+    Walker kw(g.nkept, g.kept_size, g.kept_stride, o0);
+    for (int64_t o = o0; o < o1; ++o, kw.next()) {
+      Walker rw(g.nred, g.red_size, g.red_stride, 0);
+      const T* base = io.in + kw.off;
+      const T s = io.s(o);
+      Acc acc = Op::template identity<Acc>();
+      for (int64_t i = 0; i < g.count; ++i, rw.next())
+        acc = Op::step(acc, static_cast<Acc>(map1<M>(base[rw.off], s, io.p)));
+      io.out[o] = finish<Op, T>(acc, io.divisor);
+    }
+  });
+}
+
+template <class Op, ReduceMap M, class T>
+void reduce_typed(const ReduceGeom& g, const ReduceArgs& a) {
+  const Io<T> io(a);
+  if (g.outputs == 0) return;
+  if (g.count == 0) {
+    const T v = finish<Op, T>(Op::template identity<AccT<Op, T>>(), io.divisor);
+    std::fill(io.out, io.out + g.outputs, v);
+    return;
+  }
+  switch (g.kind) {
+    case ReduceGeom::kInner: return reduce_inner<Op, M, T>(g, io);
+    case ReduceGeom::kOuter: return reduce_outer<Op, M, T>(g, io);
+    case ReduceGeom::kGeneric: return reduce_generic<Op, M, T>(g, io);
+  }
+}
+
+template <class T>
+void reduce_float(ReduceOp op, ReduceMap map, const ReduceGeom& g, const ReduceArgs& a) {
+  using RM = ReduceMap;
+  if (op == ReduceOp::Sum) {
+    switch (map) {
+      case RM::None: return reduce_typed<SumR, RM::None, T>(g, a);
+      case RM::Abs: return reduce_typed<SumR, RM::Abs, T>(g, a);
+      case RM::Square: return reduce_typed<SumR, RM::Square, T>(g, a);
+      case RM::SquareShift: return reduce_typed<SumR, RM::SquareShift, T>(g, a);
+      case RM::ExpShift: return reduce_typed<SumR, RM::ExpShift, T>(g, a);
+      case RM::PowAbs: return reduce_typed<SumR, RM::PowAbs, T>(g, a);
+    }
+  }
+  if (op == ReduceOp::Prod && map == RM::None) return reduce_typed<ProdR, RM::None, T>(g, a);
+  if (op == ReduceOp::Max && map == RM::None) return reduce_typed<MaxR, RM::None, T>(g, a);
+  if (op == ReduceOp::Max && map == RM::Abs) return reduce_typed<MaxR, RM::Abs, T>(g, a);
+  if (op == ReduceOp::Min && map == RM::None) return reduce_typed<MinR, RM::None, T>(g, a);
+  if (op == ReduceOp::Min && map == RM::Abs) return reduce_typed<MinR, RM::Abs, T>(g, a);
+  AXONITE_ASSERT(false && "unsupported float reduction");
+}
+
+// ---- arg-reductions ----------------------------------------------------------------------
+
+template <bool kMax>
+struct ArgCmp {
+  // x replaces the current best: strictly better, or the first NaN.
+  template <class V>
+  static auto take(const V& x, const V& best) {
+    return ((kMax ? (x > best) : (x < best)) | ((x != x) & (best == best)));
+  }
+};
+
+// Index of the first element equal to v (or the first NaN when v is NaN), searched a vector at
+// a time.
+template <class T>
+int64_t find_first(const T* x, int64_t n, T v) {
+  using V = Vec<T>;
+  constexpr int L = kLanes<T>;
+  const bool nan = v != v;
+  const V vv = splat(v);
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    const V c = load(x + i);
+    const auto m = nan ? (c != c) : (c == vv);
+    uint64_t words[8];
+    std::memcpy(words, &m, sizeof words);
+    uint64_t any = 0;
+    for (uint64_t w : words) any |= w;
+    if (any) break;
+  }
+  for (; i < n; ++i)
+    if (nan ? x[i] != x[i] : x[i] == v) return i;
+  return n;  // unreachable when v came from x
+}
+
+template <bool kMax, class T>
+int64_t arg_scalar(const T* x, int64_t n, int64_t stride) {
+  T best = x[0];
+  int64_t bi = 0;
+  for (int64_t i = 1; i < n; ++i) {
+    const T v = x[i * stride];
+    if (ArgCmp<kMax>::take(v, best)) {
+      best = v;
+      bi = i;
+    }
+  }
+  return bi;
+}
+
+template <bool kMax, class T>
+void arg_inner(const ReduceGeom& g, const T* in, T* values, int64_t* idx) {
+  using Op = std::conditional_t<kMax, MaxR, MinR>;
+  const int64_t K = g.count;
+  const int64_t nb = (K + kReduceBlock - 1) / kReduceBlock;
+  auto best_of = [&](const T* x) -> int64_t {
+    if (K <= 4 * kLanes<T>) return arg_scalar<kMax>(x, K, 1);
+    T v = Op::template identity<T>();
+    for (int64_t b = 0; b < nb; ++b)
+      v = Op::step(v, run_contig<Op, ReduceMap::None>(x + b * kReduceBlock,
+                                                      std::min(kReduceBlock, K - b * kReduceBlock),
+                                                      T(0), T(0)));
+    return find_first(x, K, v);
+  };
+  auto emit = [&](int64_t o, const T* x, int64_t i) {
+    idx[o] = i;
+    if (values) values[o] = x[i];
+  };
+  if (g.outputs >= 4 * get_num_threads() || nb < 2) {
+    const int64_t grain = std::max<int64_t>(1, kGrainElems / K);
+    parallel_for(0, g.outputs, grain, [&](int64_t o0, int64_t o1) {
+      Walker kw(g.nkept, g.kept_size, g.kept_stride, o0);
+      for (int64_t o = o0; o < o1; ++o, kw.next()) emit(o, in + kw.off, best_of(in + kw.off));
+    });
+    return;
+  }
+  std::vector<T> part(nb);
+  Walker kw(g.nkept, g.kept_size, g.kept_stride, 0);
+  for (int64_t o = 0; o < g.outputs; ++o, kw.next()) {
+    const T* x = in + kw.off;
+    parallel_for(0, nb, 1, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b)
+        part[b] = run_contig<Op, ReduceMap::None>(
+            x + b * kReduceBlock, std::min(kReduceBlock, K - b * kReduceBlock), T(0), T(0));
+    });
+    T v = Op::template identity<T>();
+    for (int64_t b = 0; b < nb; ++b) v = Op::step(v, part[b]);
+    emit(o, x, find_first(x, K, v));
+  }
+}
+
+// x: (batch, K rows, N contiguous columns) -> per column, vectorized across columns.
+template <bool kMax, class T>
+void arg_outer(const ReduceGeom& g, const T* in, T* values, int64_t* idx) {
+  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  using V = Vec<T>;
+  using IV = Vec<I>;
+  constexpr int L = kLanes<T>, W = kColVecs * L;
+  const int64_t N = g.kept_size[g.nkept - 1], K = g.count, rs = g.red_stride[0];
+  const int64_t ncb = (N + W - 1) / W, tasks = (g.outputs / N) * ncb;
+  const int64_t grain = std::max<int64_t>(1, kGrainElems / (W * K));
+  parallel_for(0, tasks, grain, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t b = t / ncb, c0 = (t % ncb) * W;
+      const int w = static_cast<int>(std::min<int64_t>(W, N - c0));
+      const Walker bw(g.nkept - 1, g.kept_size, g.kept_stride, b);
+      const T* base = in + bw.off + c0;
+      const int64_t ob = b * N + c0;
+      if (w < W) {
+        for (int j = 0; j < w; ++j) {
+          const int64_t i = arg_scalar<kMax>(base + j, K, rs);
+          idx[ob + j] = i;
+          if (values) values[ob + j] = base[j + i * rs];
+        }
+        continue;
+      }
+      V best[kColVecs];
+      IV bi[kColVecs];
+      for (int u = 0; u < kColVecs; ++u) {
+        best[u] = load(base + u * L);
+        bi[u] = splat(I(0));
+      }
+      for (int64_t r = 1; r < K; ++r) {
+        const IV rv = splat(static_cast<I>(r));
+        for (int u = 0; u < kColVecs; ++u) {
+          const V x = load(base + r * rs + u * L);
+          const auto take = ArgCmp<kMax>::take(x, best[u]);
+          best[u] = take ? x : best[u];
+          bi[u] = take ? rv : bi[u];
+        }
+      }
+      for (int u = 0; u < kColVecs; ++u)
+        for (int j = 0; j < L; ++j) {
+          idx[ob + u * L + j] = bi[u][j];
+          if (values) values[ob + u * L + j] = best[u][j];
+        }
+    }
+  });
+}
+
+template <bool kMax, class T>
+void arg_generic(const ReduceGeom& g, const T* in, T* values, int64_t* idx) {
+  const int64_t K = g.count, rs = g.nred ? g.red_stride[0] : 0;
+  const int64_t grain = std::max<int64_t>(1, kGrainElems / K);
+  parallel_for(0, g.outputs, grain, [&](int64_t o0, int64_t o1) {
+    Walker kw(g.nkept, g.kept_size, g.kept_stride, o0);
+    for (int64_t o = o0; o < o1; ++o, kw.next()) {
+      const int64_t i = arg_scalar<kMax>(in + kw.off, K, rs);
+      idx[o] = i;
+      if (values) values[o] = in[kw.off + i * rs];
+    }
+  });
+}
+
+template <bool kMax, class T>
+void arg_typed(const ReduceGeom& g, const void* in, void* values, int64_t* idx) {
+  const T* x = static_cast<const T*>(in);
+  T* v = static_cast<T*>(values);
+  if (g.outputs == 0) return;
+  AXONITE_ASSERT(g.nred <= 1 && g.count >= 1);
+  // int32 column indices in the vector path: fall back for row counts they can't hold.
+  const bool outer_ok = sizeof(T) == 8 || g.count < (int64_t{1} << 31);
+  if (g.kind == ReduceGeom::kInner) return arg_inner<kMax>(g, x, v, idx);
+  if (g.kind == ReduceGeom::kOuter && outer_ok) return arg_outer<kMax>(g, x, v, idx);
+  arg_generic<kMax>(g, x, v, idx);
+}
+
+}  // namespace
+
+void reduce(ReduceOp op, ReduceMap map, DType dt, const ReduceGeom& g, const ReduceArgs& a) {
+  switch (dt) {
+    case DType::Float32: return reduce_float<float>(op, map, g, a);
+    case DType::Float64: return reduce_float<double>(op, map, g, a);
+    case DType::Int64:
+      AXONITE_ASSERT(map == ReduceMap::None);
+      switch (op) {
+        case ReduceOp::Sum: return reduce_typed<SumR, ReduceMap::None, int64_t>(g, a);
+        case ReduceOp::Prod: return reduce_typed<ProdR, ReduceMap::None, int64_t>(g, a);
+        case ReduceOp::Max: return reduce_typed<MaxR, ReduceMap::None, int64_t>(g, a);
+        case ReduceOp::Min: return reduce_typed<MinR, ReduceMap::None, int64_t>(g, a);
+      }
+      return;
+    case DType::Bool:
+      AXONITE_ASSERT(map == ReduceMap::None && (op == ReduceOp::Max || op == ReduceOp::Min));
+      if (op == ReduceOp::Max) return reduce_typed<MaxR, ReduceMap::None, uint8_t>(g, a);
+      return reduce_typed<MinR, ReduceMap::None, uint8_t>(g, a);
+  }
+}
+
+void arg_reduce(bool is_max, DType dt, const ReduceGeom& g, const void* in, void* values,
+                int64_t* indices) {
+  switch (dt) {
+    case DType::Float32:
+      return is_max ? arg_typed<true, float>(g, in, values, indices)
+                    : arg_typed<false, float>(g, in, values, indices);
+    case DType::Float64:
+      return is_max ? arg_typed<true, double>(g, in, values, indices)
+                    : arg_typed<false, double>(g, in, values, indices);
+    case DType::Int64:
+      return is_max ? arg_typed<true, int64_t>(g, in, values, indices)
+                    : arg_typed<false, int64_t>(g, in, values, indices);
+    case DType::Bool: AXONITE_ASSERT(false && "arg_reduce: bool input");
+  }
+}
+
+}  // namespace ax::cpu::AX_ISA_NS
