@@ -21,6 +21,7 @@ struct type_caster<ax::Tensor> {
  public:
   PYBIND11_TYPE_CASTER(ax::Tensor, const_name("Tensor"));
   bool load(handle src, bool convert) {
+    if (src.is_none()) return false;  // the holder caster would accept None as a null tensor
     make_caster<std::shared_ptr<ax::TensorImpl>> c;
     if (!c.load(src, convert)) return false;
     value = ax::Tensor(cast_op<std::shared_ptr<ax::TensorImpl>>(c));
@@ -45,7 +46,12 @@ struct type_caster<ax::Dims> {
     value = ax::Dims();
     for (auto item : seq) {
       if (!PyIndex_Check(item.ptr()) || PyBool_Check(item.ptr())) return false;
-      value.push_back(PyNumber_AsSsize_t(item.ptr(), nullptr));
+      const Py_ssize_t v = PyNumber_AsSsize_t(item.ptr(), PyExc_OverflowError);
+      if (v == -1 && PyErr_Occurred()) {
+        PyErr_Clear();  // e.g. a float tensor's __index__ refused: not a shape
+        return false;
+      }
+      value.push_back(v);
     }
     return true;
   }
@@ -59,6 +65,14 @@ struct type_caster<ax::Dims> {
 }  // namespace pybind11::detail
 
 namespace axb {
+
+// An int from anything with __index__; raises the Python error (TypeError/OverflowError)
+// instead of returning -1 with an exception pending.
+inline int64_t index_value(py::handle o) {
+  const Py_ssize_t v = PyNumber_AsSsize_t(o.ptr(), PyExc_OverflowError);
+  if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+  return v;
+}
 
 using ax::Dims;
 using ax::DType;

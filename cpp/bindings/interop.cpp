@@ -13,8 +13,15 @@ namespace {
 namespace dl {
 
 constexpr int32_t kDLCPU = 1;
-enum TypeCode : uint8_t { kInt = 0, kUInt = 1, kFloat = 2, kOpaque = 3, kBfloat = 4,
-                          kComplex = 5, kBool = 6 };
+enum TypeCode : uint8_t {
+  kInt = 0,
+  kUInt = 1,
+  kFloat = 2,
+  kOpaque = 3,
+  kBfloat = 4,
+  kComplex = 5,
+  kBool = 6
+};
 
 struct Device {
   int32_t device_type;
@@ -73,10 +80,14 @@ struct ExportCtx {
 
 dl::DataType dl_dtype(DType d) {
   switch (d) {
-    case DType::Bool: return {dl::kBool, 8, 1};
-    case DType::Int64: return {dl::kInt, 64, 1};
-    case DType::Float32: return {dl::kFloat, 32, 1};
-    case DType::Float64: return {dl::kFloat, 64, 1};
+    case DType::Bool:
+      return {dl::kBool, 8, 1};
+    case DType::Int64:
+      return {dl::kInt, 64, 1};
+    case DType::Float32:
+      return {dl::kFloat, 32, 1};
+    case DType::Float64:
+      return {dl::kFloat, 64, 1};
   }
   return {dl::kFloat, 32, 1};
 }
@@ -115,7 +126,8 @@ void versioned_capsule_destructor(PyObject* cap) {
 
 bool is_cpu_device(py::handle dl_device) {
   auto t = py::reinterpret_borrow<py::sequence>(dl_device);
-  return t.size() == 2 && py::int_(t[0]).cast<int>() == dl::kDLCPU && py::int_(t[1]).cast<int>() == 0;
+  return t.size() == 2 && py::int_(t[0]).cast<int>() == dl::kDLCPU &&
+         py::int_(t[1]).cast<int>() == 0;
 }
 
 py::object to_dlpack(const Tensor& t, py::handle stream, py::handle max_version,
@@ -190,11 +202,14 @@ std::optional<DType> from_dl_dtype(const dl::DataType& d) {
 // so its own destructor frees the producer's memory.
 DType check_importable(const dl::DLTensor& t) {
   if (t.device.device_type != dl::kDLCPU)
-    throw py::buffer_error("from_dlpack: only CPU tensors (kDLCPU) can be imported, got device "
-                           "type " + std::to_string(t.device.device_type));
+    throw py::buffer_error(
+        "from_dlpack: only CPU tensors (kDLCPU) can be imported, got device "
+        "type " +
+        std::to_string(t.device.device_type));
   const auto dt = from_dl_dtype(t.dtype);
   AXONITE_CHECK(dt.has_value(), TypeError, "from_dlpack: unsupported dtype ",
-                dl_dtype_name(t.dtype), "; the supported dtypes are float32, float64, int64 and bool");
+                dl_dtype_name(t.dtype),
+                "; the supported dtypes are float32, float64, int64 and bool");
   AXONITE_CHECK(t.ndim >= 0 && t.ndim <= ax::kMaxDims, ValueError, "from_dlpack: ", t.ndim,
                 " dimensions are more than the supported ", ax::kMaxDims);
   for (int i = 0; i < t.ndim; ++i)
@@ -210,7 +225,8 @@ Tensor view_dltensor(const dl::DLTensor& t, DType dt, std::shared_ptr<void> owne
   Dims sizes, strides;
   for (int i = 0; i < t.ndim; ++i) sizes.push_back(t.shape[i]);
   if (t.strides) {
-    for (int i = 0; i < t.ndim; ++i) strides.push_back(t.strides[i] < 0 ? 0 : t.strides[i]);  // < 0 only at size <= 1
+    for (int i = 0; i < t.ndim; ++i)
+      strides.push_back(t.strides[i] < 0 ? 0 : t.strides[i]);  // < 0 only at size <= 1
   } else {
     strides = ax::contiguous_strides(sizes);
   }
@@ -275,8 +291,10 @@ Tensor from_dlpack(py::handle obj) {
     py::tuple dev = obj.attr("__dlpack_device__")();
     const int type = py::int_(dev[0]).cast<int>();
     if (type != dl::kDLCPU)
-      throw py::buffer_error("from_dlpack: only CPU tensors (kDLCPU) can be imported, got "
-                             "device type " + std::to_string(type));
+      throw py::buffer_error(
+          "from_dlpack: only CPU tensors (kDLCPU) can be imported, got "
+          "device type " +
+          std::to_string(type));
   }
   py::object cap;
   try {
@@ -296,10 +314,14 @@ bool numpy_shareable(py::handle arr, std::optional<DType> dtype) {
   const std::string kind = py::str(dt.attr("kind"));
   const int size = dt.attr("itemsize").cast<int>();
   std::optional<DType> ours;
-  if (kind == "f" && size == 4) ours = DType::Float32;
-  else if (kind == "f" && size == 8) ours = DType::Float64;
-  else if (kind == "i" && size == 8) ours = DType::Int64;
-  else if (kind == "b" && size == 1) ours = DType::Bool;
+  if (kind == "f" && size == 4)
+    ours = DType::Float32;
+  else if (kind == "f" && size == 8)
+    ours = DType::Float64;
+  else if (kind == "i" && size == 8)
+    ours = DType::Int64;
+  else if (kind == "b" && size == 1)
+    ours = DType::Bool;
   return ours && (!dtype || *dtype == *ours);
 }
 
@@ -321,14 +343,16 @@ py::object as_tensor(py::handle data, std::optional<DType> dtype, py::handle dev
 }  // namespace
 
 void register_interop(py::module_& m, Class& cls) {
-  cls.def("__dlpack__",
-          [](const Tensor& t, py::handle stream, py::handle max_version, py::handle dl_device,
-             py::handle copy) { return to_dlpack(t, stream, max_version, dl_device, copy); },
-          "stream"_a = py::none(), py::kw_only(), "max_version"_a = py::none(),
-          "dl_device"_a = py::none(), "copy"_a = py::none(),
-          "Exports the tensor as a DLPack capsule (zero-copy unless copy=True).");
-  cls.def("__dlpack_device__", [](const Tensor&) { return py::make_tuple(dl::kDLCPU, 0); },
-          "(device type, device id) for DLPack: (1, 0), kDLCPU.");
+  cls.def(
+      "__dlpack__",
+      [](const Tensor& t, py::handle stream, py::handle max_version, py::handle dl_device,
+         py::handle copy) { return to_dlpack(t, stream, max_version, dl_device, copy); },
+      "stream"_a = py::none(), py::kw_only(), "max_version"_a = py::none(),
+      "dl_device"_a = py::none(), "copy"_a = py::none(),
+      "Exports the tensor as a DLPack capsule (zero-copy unless copy=True).");
+  cls.def(
+      "__dlpack_device__", [](const Tensor&) { return py::make_tuple(dl::kDLCPU, 0); },
+      "(device type, device id) for DLPack: (1, 0), kDLCPU.");
   m.def("from_dlpack", &from_dlpack, "ext_tensor"_a,
         "A tensor sharing memory with any DLPack producer (NumPy, PyTorch, ...) or capsule.");
   m.def("as_tensor", &as_tensor, "data"_a, "dtype"_a = py::none(), "device"_a = py::none(),

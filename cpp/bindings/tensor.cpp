@@ -145,7 +145,7 @@ Dims dims_from_args(const py::args& args, const char* op) {
     AXONITE_CHECK(PyIndex_Check(a.ptr()) && !PyBool_Check(a.ptr()), TypeError, op,
                   ": expected ints as the shape, got ",
                   std::string(py::str(py::type::of(a).attr("__name__"))));
-    d.push_back(PyNumber_AsSsize_t(a.ptr(), nullptr));
+    d.push_back(index_value(a));
   }
   return d;
 }

@@ -15,7 +15,7 @@ std::string type_name(py::handle o) {
 int64_t int_arg(py::handle o, const char* op, const char* arg) {
   AXONITE_CHECK(PyIndex_Check(o.ptr()) && !PyBool_Check(o.ptr()), TypeError, op, ": argument '",
                 arg, "' must be an int, got ", type_name(o));
-  return PyNumber_AsSsize_t(o.ptr(), nullptr);
+  return index_value(o);
 }
 
 // An int or a sequence of ints (dims, shifts).

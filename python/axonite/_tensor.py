@@ -3,6 +3,7 @@ conversions (`to`, `float`, ...), `Size`, `device` and `tensor()` construction."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -94,7 +95,10 @@ def tensor(data: Any, dtype: dtype | None = None, device: Any = None,
         if dtype is not None:
             t = t._to_dtype(dtype)
     else:
-        arr = np.asarray(data)
+        try:
+            arr = np.asarray(data)
+        except ValueError as e:
+            raise ValueError(f"tensor: could not build a tensor from the data ({e})") from e
         if arr.dtype == object:
             raise TypeError(
                 "tensor: could not infer a dtype from the data (ragged nested sequence or "
@@ -137,16 +141,39 @@ def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     return self if dt is None or dt == self.dtype else self._to_dtype(dt)
 
 
+def _float_formatter(arr: np.ndarray) -> Callable[[Any], str]:
+    """PyTorch's float layout: `1.` for whole numbers, 4 decimals, or `1.0000e+10` when the
+    magnitudes span more than 1000x or leave [1e-4, 1e8]; padded to a common width."""
+    finite = np.abs(arr[np.isfinite(arr)])
+    nonzero = finite[finite != 0]
+    if finite.size and np.all(np.ceil(finite) == finite):
+        sci = finite.max() > 1e8
+        fmt = "{:.4e}" if sci else "{:.0f}."
+    elif nonzero.size:
+        hi, lo = nonzero.max(), nonzero.min()
+        sci = hi / lo > 1000.0 or hi > 1e8 or lo < 1e-4
+        fmt = "{:.4e}" if sci else "{:.4f}"
+    else:
+        fmt = "{:.4f}"
+
+    def one(v: Any) -> str:
+        if np.isnan(v):
+            return "nan"
+        if np.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return fmt.format(v)
+
+    width = max((len(one(v)) for v in arr.ravel()), default=0)
+    return lambda v: one(v).rjust(width)
+
+
 def _format(t: Tensor) -> str:
     arr = t.detach().numpy()
-    if t.dtype == _C.bool:
-        body = np.array2string(arr, separator=", ", prefix="tensor(")
-    elif t.dtype == _C.int64:
-        body = np.array2string(arr, separator=", ", prefix="tensor(")
-    else:
-        with np.printoptions(precision=4, suppress=False, floatmode="maxprec_equal"):
-            body = np.array2string(arr, separator=", ", prefix="tensor(")
-    return body
+    kw: dict[str, Any] = {"separator": ", ", "prefix": "tensor(", "threshold": 1000,
+                          "edgeitems": 3, "max_line_width": 80}
+    if t.dtype.is_floating_point:
+        kw["formatter"] = {"float_kind": _float_formatter(arr)}
+    return np.array2string(arr, **kw)
 
 
 def _repr(self: Tensor) -> str:

@@ -6,10 +6,14 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <limits>
 #include <random>
 #include <vector>
+
+#include <unistd.h>
 
 #include "axonite/core/cpu_features.h"
 #include "axonite/core/parallel.h"
@@ -97,7 +101,9 @@ bool run_case(Isa isa, Path path, int64_t m, int64_t n, int64_t k, Layout la, La
   const Operand<T> b = make_operand<T>(k, n, lb, rng);
   const int64_t ldc = n + 3;
   const T sentinel = static_cast<T>(12345.0);
-  std::vector<T> c(static_cast<size_t>(m > 0 ? m * ldc : 1), sentinel);
+  // kGuardRows sentinel rows after C catch stores past the last row of an edge tile.
+  constexpr int64_t kGuardRows = 16;
+  std::vector<T> c(static_cast<size_t>((m + kGuardRows) * ldc), sentinel);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j)
@@ -112,12 +118,12 @@ bool run_case(Isa isa, Path path, int64_t m, int64_t n, int64_t k, Layout la, La
                       beta, c.data(), ldc);
   }
   const double eps = std::numeric_limits<T>::epsilon();
-  for (int64_t i = 0; i < m; ++i) {
+  for (int64_t i = 0; i < m + kGuardRows; ++i) {
     for (int64_t j = 0; j < ldc; ++j) {
       const double got = c[i * ldc + j];
       double want, bound;
-      if (j >= n) {
-        want = c0[i * ldc + j];  // padding between rows must be untouched
+      if (j >= n || i >= m) {
+        want = c0[i * ldc + j];  // padding and guard rows must be untouched
         bound = 0;
       } else {
         double s = 0, sabs = 0;
@@ -279,6 +285,42 @@ void determinism() {
 }
 TEST(gemm_f32_thread_determinism) { determinism<float>(); }
 TEST(gemm_f64_thread_determinism) { determinism<double>(); }
+
+// AXONITE_ISA caps the level: re-run this binary with the cap set and a marker variable; the
+// child prints its level from a static initializer and exits before the test main runs.
+const bool kIsaChild = [] {
+  if (std::getenv("AXONITE_GEMM_TEST_CHILD") == nullptr) return false;
+  std::printf("%s\n", ax::cpu::gemm_isa());
+  std::exit(0);
+}();
+
+TEST(cpu_isa_env_cap) {
+  char self[4096] = {0};
+  const ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  CHECK(len > 0);
+  if (len <= 0) return;
+  for (Isa cap : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+    const std::string cmd = std::string("AXONITE_GEMM_TEST_CHILD=1 AXONITE_ISA=") +
+                            ax::isa_name(cap) + " '" + self + "'";
+    FILE* f = popen(cmd.c_str(), "r");
+    CHECK(f != nullptr);
+    if (f == nullptr) continue;
+    char buf[64] = {0};
+    const bool got = std::fgets(buf, sizeof(buf), f) != nullptr;
+    pclose(f);
+    CHECK(got);
+    const std::string child(buf, std::strcspn(buf, "\n"));
+    // The child gets exactly the cap when this CPU supports it, else something lower.
+    const Isa expect = static_cast<int>(cap) <= static_cast<int>(ax::cpu_isa()) ? cap
+                                                                                : ax::cpu_isa();
+    if (static_cast<int>(cap) <= static_cast<int>(ax::cpu_isa())) {
+      CHECK(child == ax::isa_name(expect));
+    } else {
+      CHECK(child != ax::isa_name(cap));
+    }
+  }
+  (void)kIsaChild;
+}
 
 TEST(gemm_public_dispatch) {
   CHECK(std::strcmp(ax::cpu::gemm_isa(), ax::isa_name(ax::cpu_isa())) == 0);

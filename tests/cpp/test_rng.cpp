@@ -116,7 +116,8 @@ TEST(thread_count_independence) {
     got.push_back(bytes(ax::randperm(100003, DType::Int64, &g)));
     got.push_back(bytes(ax::multinomial(ax::rand({50, 1000}, DType::Float32, &g), 20, false, &g)));
     got.push_back(bytes(ax::multinomial(ax::rand({50, 1000}, DType::Float32, &g), 20, true, &g)));
-    if (ref.empty()) ref = got;
+    if (ref.empty())
+      ref = got;
     else
       for (size_t i = 0; i < ref.size(); ++i) CHECK(got[i] == ref[i]);
   }
@@ -125,7 +126,8 @@ TEST(thread_count_independence) {
 
 TEST(generator_seed_and_state) {
   ax::Generator g(5), h(5);
-  CHECK(bytes(ax::randn({1000}, DType::Float32, &g)) == bytes(ax::randn({1000}, DType::Float32, &h)));
+  CHECK(bytes(ax::randn({1000}, DType::Float32, &g)) ==
+        bytes(ax::randn({1000}, DType::Float32, &h)));
   const ax::PhiloxStream st = g.get_state();
   const auto a = bytes(ax::rand({77}, DType::Float32, &g));
   const auto b = bytes(ax::rand({77}, DType::Float32, &g));

@@ -14,7 +14,7 @@ import axonite as ax
 # ---- constant factories -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fn, value", [(ax.zeros, 0.0), (ax.ones, 1.0)])
+@pytest.mark.parametrize(("fn", "value"), [(ax.zeros, 0.0), (ax.ones, 1.0)])
 def test_zeros_ones_size_forms(fn, value) -> None:
     for t in (fn(2, 3), fn((2, 3)), fn([2, 3]), fn(size=(2, 3))):
         assert t.shape == (2, 3)
@@ -28,17 +28,24 @@ def test_zeros_ones_size_forms(fn, value) -> None:
 
 def test_empty_and_requires_grad() -> None:
     t = ax.empty(4, 5, dtype=ax.float64)
-    assert t.shape == (4, 5) and t.dtype == ax.float64
+    assert t.shape == (4, 5)
+    assert t.dtype == ax.float64
     z = ax.zeros(2, requires_grad=True)
-    assert z.requires_grad and z.is_leaf
+    assert z.requires_grad
+    assert z.is_leaf
     with pytest.raises(RuntimeError, match="floating"):
         ax.zeros(2, dtype=ax.int64, requires_grad=True)
 
 
 @pytest.mark.parametrize(
-    "value, dtype",
-    [(True, ax.bool), (3, ax.int64), (2.5, ax.float32), (np.float64(1.5), ax.float32),
-     (np.int64(7), ax.int64)],
+    ("value", "dtype"),
+    [
+        (True, ax.bool),
+        (3, ax.int64),
+        (2.5, ax.float32),
+        (np.float64(1.5), ax.float32),
+        (np.int64(7), ax.int64),
+    ],
 )
 def test_full_dtype_inference(value, dtype) -> None:
     t = ax.full((2, 2), value)
@@ -59,11 +66,14 @@ def test_like_factories() -> None:
     x = ax.tensor([[1, 2, 3]])
     for fn, v in ((ax.zeros_like, 0), (ax.ones_like, 1)):
         y = fn(x)
-        assert y.shape == (1, 3) and y.dtype == ax.int64 and y.tolist() == [[v] * 3]
+        assert y.shape == (1, 3)
+        assert y.dtype == ax.int64
+        assert y.tolist() == [[v] * 3]
         assert fn(x, dtype=ax.float64).dtype == ax.float64
     assert ax.empty_like(x).shape == (1, 3)
     f = ax.full_like(x, 7)
-    assert f.dtype == ax.int64 and f.tolist() == [[7, 7, 7]]
+    assert f.dtype == ax.int64
+    assert f.tolist() == [[7, 7, 7]]
     assert ax.full_like(x, 2.7).tolist() == [[2, 2, 2]]  # input dtype wins, as in PyTorch
     assert ax.full_like(x, 2.5, dtype=ax.float32).tolist() == [[2.5] * 3]
     assert ax.zeros_like(ax.zeros(2), requires_grad=True).requires_grad
@@ -71,14 +81,17 @@ def test_like_factories() -> None:
 
 def test_new_factories() -> None:
     x = ax.tensor([1.0, 2.0], dtype=ax.float64)
-    assert x.new_zeros(2, 3).dtype == ax.float64 and x.new_zeros((2, 3)).shape == (2, 3)
+    assert x.new_zeros(2, 3).dtype == ax.float64
+    assert x.new_zeros((2, 3)).shape == (2, 3)
     assert x.new_ones(3).tolist() == [1.0, 1.0, 1.0]
     assert x.new_empty((4,)).shape == (4,)
     nf = x.new_full((2,), 3)
-    assert nf.dtype == ax.float64 and nf.tolist() == [3.0, 3.0]
+    assert nf.dtype == ax.float64
+    assert nf.tolist() == [3.0, 3.0]
     assert x.new_full((2,), 3, dtype=ax.int64).dtype == ax.int64
     nt = x.new_tensor([1, 2])
-    assert nt.dtype == ax.float64 and nt.tolist() == [1.0, 2.0]
+    assert nt.dtype == ax.float64
+    assert nt.tolist() == [1.0, 2.0]
     assert x.new_zeros(2, dtype=ax.int64).dtype == ax.int64
     assert x.new_zeros(2, requires_grad=True).requires_grad
 
@@ -108,7 +121,16 @@ def test_size_errors() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [(5,), (2, 9), (-5, 5, 3), (10, 0, -3), (5, 5), (0, 7, 7), (3, -4, -1), (-(2**40), 2**40, 2**38)],
+    [
+        (5,),
+        (2, 9),
+        (-5, 5, 3),
+        (10, 0, -3),
+        (5, 5),
+        (0, 7, 7),
+        (3, -4, -1),
+        (-(2**40), 2**40, 2**38),
+    ],
 )
 def test_arange_int(args) -> None:
     t = ax.arange(*args)
@@ -177,12 +199,14 @@ def test_arange_vs_torch(torch) -> None:
 def test_linspace(args) -> None:
     t = ax.linspace(*args)
     assert t.dtype == ax.float32
-    np.testing.assert_allclose(t.numpy(), np.linspace(*args, dtype=np.float32), rtol=1e-6,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        t.numpy(), np.linspace(*args, dtype=np.float32), rtol=1e-6, atol=1e-5
+    )
     t64 = ax.linspace(*args, dtype=ax.float64).numpy()
     np.testing.assert_allclose(t64, np.linspace(*args), rtol=1e-14, atol=1e-12)
     if args[2] > 1:  # both endpoints exact
-        assert t64[0] == args[0] and t64[-1] == args[1]
+        assert t64[0] == args[0]
+        assert t64[-1] == args[1]
 
 
 def test_linspace_int_and_errors() -> None:
@@ -194,19 +218,24 @@ def test_linspace_int_and_errors() -> None:
 
 def test_linspace_logspace_vs_torch(torch) -> None:
     for args in [(0, 1, 11), (-5.5, 17.25, 64), (2, -2, 9), (0, 10, 4)]:
-        np.testing.assert_allclose(ax.linspace(*args).numpy(), torch.linspace(*args).numpy(),
-                                   rtol=1e-6, atol=1e-6)
-        np.testing.assert_array_equal(ax.linspace(*args, dtype=ax.int64).numpy(),
-                                      torch.linspace(*args, dtype=torch.int64).numpy())
-        np.testing.assert_allclose(ax.logspace(*args, base=2.0).numpy(),
-                                   torch.logspace(*args, base=2.0).numpy(), rtol=1e-5)
+        np.testing.assert_allclose(
+            ax.linspace(*args).numpy(), torch.linspace(*args).numpy(), rtol=1e-6, atol=1e-6
+        )
+        np.testing.assert_array_equal(
+            ax.linspace(*args, dtype=ax.int64).numpy(),
+            torch.linspace(*args, dtype=torch.int64).numpy(),
+        )
+        np.testing.assert_allclose(
+            ax.logspace(*args, base=2.0).numpy(), torch.logspace(*args, base=2.0).numpy(), rtol=1e-5
+        )
 
 
 def test_logspace() -> None:
     np.testing.assert_allclose(ax.logspace(0, 2, 3).numpy(), [1.0, 10.0, 100.0], rtol=1e-6)
     np.testing.assert_allclose(ax.logspace(0, 3, 4, base=2).numpy(), [1, 2, 4, 8])
-    np.testing.assert_allclose(ax.logspace(-1, 1, 5, dtype=ax.float64).numpy(),
-                               np.logspace(-1, 1, 5), rtol=1e-14)
+    np.testing.assert_allclose(
+        ax.logspace(-1, 1, 5, dtype=ax.float64).numpy(), np.logspace(-1, 1, 5), rtol=1e-14
+    )
     assert ax.logspace(1, 5, 1).tolist() == [10.0]
 
 
@@ -228,7 +257,8 @@ N = 1_000_000
 @pytest.mark.parametrize("dtype", [ax.float32, ax.float64])
 def test_rand_statistics(dtype) -> None:
     u = ax.rand(N, dtype=dtype).numpy().astype(np.float64)
-    assert u.min() >= 0.0 and u.max() < 1.0
+    assert u.min() >= 0.0
+    assert u.max() < 1.0
     # Standard errors at 1e6 samples: mean 2.9e-4, variance 7.5e-5; bounds are ~5 sigma.
     assert abs(u.mean() - 0.5) < 1.5e-3
     assert abs(u.var() - 1 / 12) < 4e-4
@@ -249,43 +279,57 @@ def test_randn_statistics(dtype) -> None:
 
 def test_normal_uniform_exponential_inplace_statistics() -> None:
     t = ax.empty(N).normal_(3.0, 0.5).numpy()
-    assert abs(t.mean() - 3.0) < 3e-3 and abs(t.std() - 0.5) < 3e-3
+    assert abs(t.mean() - 3.0) < 3e-3
+    assert abs(t.std() - 0.5) < 3e-3
     u = ax.empty(N, dtype=ax.float64).uniform_(-2, 6).numpy()
-    assert u.min() >= -2 and u.max() < 6 and abs(u.mean() - 2) < 1.5e-2
+    assert u.min() >= -2
+    assert u.max() < 6
+    assert abs(u.mean() - 2) < 1.5e-2
     e = ax.empty(N).exponential_(4.0).numpy().astype(np.float64)
-    assert e.min() >= 0 and abs(e.mean() - 0.25) < 2e-3 and abs(e.std() - 0.25) < 3e-3
+    assert e.min() >= 0
+    assert abs(e.mean() - 0.25) < 2e-3
+    assert abs(e.std() - 0.25) < 3e-3
     n = ax.normal(-1.0, 2.0, (N,)).numpy()
-    assert abs(n.mean() + 1) < 1e-2 and abs(n.std() - 2) < 1e-2
+    assert abs(n.mean() + 1) < 1e-2
+    assert abs(n.std() - 2) < 1e-2
 
 
 def test_normal_tensor_forms() -> None:
     mean = ax.tensor([0.0, 100.0, -100.0])
     std = ax.tensor([1e-3, 1.0, 0.0])
     x = ax.normal(mean, std).numpy()
-    assert abs(x[0]) < 0.01 and abs(x[1] - 100) < 6 and x[2] == -100
+    assert abs(x[0]) < 0.01
+    assert abs(x[1] - 100) < 6
+    assert x[2] == -100
     assert ax.normal(mean, 2.0).shape == (3,)
     assert ax.normal(1.0, std).shape == (3,)
     assert ax.normal(ax.zeros(4, 1), ax.ones(3)).shape == (4, 3)
     assert ax.normal(ax.zeros(2, dtype=ax.float64)).dtype == ax.float64
     big = ax.normal(ax.full((N,), 5.0), ax.full((N,), 2.0)).numpy()
-    assert abs(big.mean() - 5) < 1e-2 and abs(big.std() - 2) < 1e-2
+    assert abs(big.mean() - 5) < 1e-2
+    assert abs(big.std() - 2) < 1e-2
 
 
 def test_randint_forms_and_range() -> None:
     r = ax.randint(10, (N,))
-    assert r.dtype == ax.int64 and r.shape == (N,)
+    assert r.dtype == ax.int64
+    assert r.shape == (N,)
     v = r.numpy()
-    assert v.min() == 0 and v.max() == 9
+    assert v.min() == 0
+    assert v.max() == 9
     counts = np.bincount(v, minlength=10)
     assert np.all(np.abs(counts - N / 10) < 5 * math.sqrt(N / 10))
     w = ax.randint(-3, 4, (2, 5)).numpy()
-    assert w.shape == (2, 5) and w.min() >= -3 and w.max() <= 3
+    assert w.shape == (2, 5)
+    assert w.min() >= -3
+    assert w.max() <= 3
     assert ax.randint(3, 10, size=(4,)).shape == (4,)
     assert ax.randint(low=3, high=10, size=(4,)).numpy().min() >= 3
     assert ax.randint(high=2, size=(3,)).numpy().max() <= 1
     assert ax.randint(5, (3,), dtype=ax.float32).dtype == ax.float32
     b = ax.randint(2, (1000,), dtype=ax.bool).numpy()
-    assert b.dtype == np.bool_ and 400 < b.sum() < 600
+    assert b.dtype == np.bool_
+    assert 400 < b.sum() < 600
     huge = ax.randint(-(2**63), 2**63 - 1, (10000,)).numpy()
     assert 4500 < (huge < 0).sum() < 5500
 
@@ -303,12 +347,15 @@ def test_randint_errors() -> None:
 
 def test_like_random() -> None:
     x = ax.zeros(3, 4, dtype=ax.float64)
-    assert ax.rand_like(x).dtype == ax.float64 and ax.rand_like(x).shape == (3, 4)
+    assert ax.rand_like(x).dtype == ax.float64
+    assert ax.rand_like(x).shape == (3, 4)
     assert ax.randn_like(x, dtype=ax.float32).dtype == ax.float32
     r = ax.randint_like(x, 5)
-    assert r.dtype == ax.float64 and r.numpy().max() < 5
+    assert r.dtype == ax.float64
+    assert r.numpy().max() < 5
     r2 = ax.randint_like(ax.zeros(1000, dtype=ax.int64), 10, 20).numpy()
-    assert r2.min() >= 10 and r2.max() < 20
+    assert r2.min() >= 10
+    assert r2.max() < 20
     with pytest.raises(TypeError, match="floating"):
         ax.rand_like(ax.zeros(2, dtype=ax.int64))
 
@@ -330,7 +377,8 @@ def test_randperm() -> None:
 def test_bernoulli() -> None:
     p = ax.full((N,), 0.3)
     b = ax.bernoulli(p)
-    assert b.dtype == ax.float32 and set(np.unique(b.numpy())) <= {0.0, 1.0}
+    assert b.dtype == ax.float32
+    assert set(np.unique(b.numpy())) <= {0.0, 1.0}
     assert abs(b.numpy().mean() - 0.3) < 3e-3
     assert ax.bernoulli(ax.zeros(1000)).numpy().sum() == 0
     assert ax.bernoulli(ax.ones(1000)).numpy().sum() == 1000
@@ -339,9 +387,11 @@ def test_bernoulli() -> None:
     np.testing.assert_array_equal(ax.bernoulli(probs).numpy(), probs.numpy())
     assert abs(ax.bernoulli(ax.zeros(N), 0.7).numpy().mean() - 0.7) < 3e-3
     t = ax.zeros(N, dtype=ax.int64).bernoulli_(0.25)
-    assert t.dtype == ax.int64 and abs(t.numpy().mean() - 0.25) < 3e-3
+    assert t.dtype == ax.int64
+    assert abs(t.numpy().mean() - 0.25) < 3e-3
     m = ax.zeros(4, 1000, dtype=ax.bool).bernoulli_(ax.tensor([[0.0], [1.0], [0.5], [0.0]]))
-    assert m.numpy().sum(axis=1).tolist()[:2] == [0, 1000] and 400 < m.numpy()[2].sum() < 600
+    assert m.numpy().sum(axis=1).tolist()[:2] == [0, 1000]
+    assert 400 < m.numpy()[2].sum() < 600
     with pytest.raises(RuntimeError, match=r"\[0, 1\]"):
         ax.bernoulli(ax.tensor([0.5, 1.5]))
     with pytest.raises(RuntimeError, match=r"\[0, 1\]"):
@@ -363,10 +413,12 @@ def test_multinomial() -> None:
         assert sorted(d.tolist()) == [0, 2, 3]
     # The first draw without replacement follows the weights.
     first = np.array([ax.multinomial(w, 2).numpy()[0] for _ in range(3000)])
-    np.testing.assert_allclose(np.bincount(first, minlength=4) / 3000, [0.1, 0, 0.3, 0.6],
-                               atol=0.03)
+    np.testing.assert_allclose(
+        np.bincount(first, minlength=4) / 3000, [0.1, 0, 0.3, 0.6], atol=0.03
+    )
     rows = ax.multinomial(ax.tensor([[0.0, 1.0], [1.0, 0.0]]), 3, replacement=True)
-    assert rows.dtype == ax.int64 and rows.tolist() == [[1, 1, 1], [0, 0, 0]]
+    assert rows.dtype == ax.int64
+    assert rows.tolist() == [[1, 1, 1], [0, 0, 0]]
     assert ax.tensor([[1.0, 2.0, 3.0]]).multinomial(2).shape == (1, 2)
 
 
@@ -421,7 +473,8 @@ def test_inplace_random_on_views_and_versions() -> None:
     assert ret is view
     assert base._version > v0
     vals = base.numpy()
-    assert vals.min() >= 1.0 and vals.max() < 2.0
+    assert vals.min() >= 1.0
+    assert vals.max() < 2.0
     # A transposed fill draws the same values, in logical order, as a contiguous one.
     ax.manual_seed(5)
     ax.zeros(4, 6).t().normal_()
@@ -438,7 +491,8 @@ def test_inplace_random_autograd() -> None:
         leaf.normal_()
     with ax.no_grad():
         leaf.normal_()  # allowed: how nn.init fills parameters
-    assert leaf.requires_grad and leaf.is_leaf
+    assert leaf.requires_grad
+    assert leaf.is_leaf
     x = ax.ones(3, requires_grad=True)
     y = x * 2
     y.uniform_()
@@ -472,7 +526,8 @@ def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
 
 def test_manual_seed_reproducible() -> None:
     g = ax.manual_seed(1234)
-    assert isinstance(g, ax.Generator) and ax.initial_seed() == 1234
+    assert isinstance(g, ax.Generator)
+    assert ax.initial_seed() == 1234
     first = _draw_all()
     ax.manual_seed(1234)
     assert _same(first, _draw_all())
@@ -494,7 +549,8 @@ def test_seed_range() -> None:
     with pytest.raises(TypeError, match="seed"):
         ax.manual_seed("1")
     s = ax.seed()
-    assert isinstance(s, int) and ax.initial_seed() == s
+    assert isinstance(s, int)
+    assert ax.initial_seed() == s
 
 
 def test_generator_independence() -> None:
@@ -512,7 +568,8 @@ def test_generator_independence() -> None:
     ax.manual_seed(0)
     _draw_all(g1)
     np.testing.assert_array_equal(ax.rand(5).numpy(), ref)
-    assert g1.initial_seed() == 42 and str(g1.device) == "cpu"
+    assert g1.initial_seed() == 42
+    assert str(g1.device) == "cpu"
     assert ax.default_generator.initial_seed() == ax.initial_seed()
 
 
@@ -520,7 +577,8 @@ def test_rng_state_round_trip() -> None:
     ax.manual_seed(77)
     ax.rand(10)
     state = ax.get_rng_state()
-    assert state.dtype == ax.int64 and state.shape == (3,)
+    assert state.dtype == ax.int64
+    assert state.shape == (3,)
     a = _draw_all()
     ax.rand(3)
     ax.set_rng_state(state)
@@ -575,4 +633,5 @@ def test_thread_count_independence() -> None:
             results.append(big)
     finally:
         ax.set_num_threads(saved)
-    assert _same(results[0], results[1]) and _same(results[0], results[2])
+    assert _same(results[0], results[1])
+    assert _same(results[0], results[2])

@@ -95,7 +95,7 @@ def test_strided_and_broadcast_views() -> None:
 
 def test_int64_matmul() -> None:
     rng = np.random.default_rng(2)
-    for sa, sb in [((3, 4), (4, 5)), ((2, 3, 4), (4,)), ((4,), (4,)), ((2, 1, 3), (4, 3, 2))]:
+    for sa, sb in [((3, 4), (4, 5)), ((2, 3, 4), (4,)), ((4,), (4,)), ((2, 1, 1, 3), (4, 3, 2))]:
         a = rng.integers(-9, 9, sa)
         b = rng.integers(-9, 9, sb)
         got = ax.tensor(a) @ ax.tensor(b)

@@ -54,8 +54,8 @@ Generator& default_generator() {
 namespace rng {
 namespace {
 
-constexpr int64_t kChunk = 256;         // blocks generated per batch (4 KiB of words)
-constexpr int64_t kGrainBlocks = 4096;  // blocks below which threading does not pay
+constexpr int64_t kChunk = 256;                // blocks generated per batch (4 KiB of words)
+constexpr int64_t kGrainBlocks = 4096;         // blocks below which threading does not pay
 __extension__ typedef unsigned __int128 u128;  // GCC/Clang; __extension__ quiets -Wpedantic
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 
@@ -113,7 +113,7 @@ void scatter(int64_t n, int64_t c, int64_t nb, const Put& put) {
 inline float u24(uint32_t x) {  // [0, 1)
   return static_cast<float>(static_cast<int32_t>(x >> 8)) * 0x1.0p-24f;
 }
-inline double u53(uint32_t lo, uint32_t hi) {                                     // [0, 1)
+inline double u53(uint32_t lo, uint32_t hi) {  // [0, 1)
   const uint64_t x = (static_cast<uint64_t>(hi) << 32) | lo;
   return static_cast<double>(x >> 11) * 0x1.0p-53;
 }
@@ -126,7 +126,7 @@ inline float log_unit(float u) {
   int32_t bits;
   std::memcpy(&bits, &u, sizeof bits);
   int32_t mbits = (bits & 0x7fffff) | 0x3f800000;  // m in [1, 2)
-  const int32_t big = mbits > 0x3fb504f3 ? 1 : 0;   // m > sqrt(2): halve it
+  const int32_t big = mbits > 0x3fb504f3 ? 1 : 0;  // m > sqrt(2): halve it
   mbits -= big << 23;
   const int32_t e = (bits >> 23) - 127 + big;
   float m;
@@ -265,7 +265,8 @@ void randint(int64_t* out, int64_t n, const PhiloxStream& s, int64_t low, uint64
   for_each_chunk(n, 2, s, [&](int64_t c, int64_t nb, const Lanes& L) {
     scatter<2>(n, c, nb, [&](int64_t i, int k, int64_t e) {
       const uint64_t x = (static_cast<uint64_t>(L.w[2 * k + 1][i]) << 32) | L.w[2 * k][i];
-      out[e] = static_cast<int64_t>(base + static_cast<uint64_t>((static_cast<u128>(x) * range) >> 64));
+      out[e] =
+          static_cast<int64_t>(base + static_cast<uint64_t>((static_cast<u128>(x) * range) >> 64));
     });
   });
 }

@@ -192,19 +192,22 @@ Plan make_plan(const Tensor& src, const TensorList& idx) {
   p.offs.assign(nb, 0);
   for (int d : dims) {
     Tensor t = idx[d];
-    if (t.sizes() != bshape || !t.is_contiguous()) {
+    // 1-d indices (mask columns are strided) are read in place; others are made contiguous.
+    const bool direct = t.sizes() == bshape && (t.dim() == 1 || t.is_contiguous());
+    if (!direct) {
       Tensor c = Tensor::empty(bshape, DType::Int64);
       detail::cast_into(c, t);
       t = c;
     }
     const int64_t* v = t.data<int64_t>();
+    const int64_t vs = t.dim() == 1 ? t.stride(0) : 1;
     const int64_t n = src.size(d), step = src.stride(d) * es;
     int64_t* o = p.offs.data();
     for (int64_t b = 0; b < nb; ++b) {
-      int64_t i = v[b];
+      int64_t i = v[b * vs];
       if (i < 0) i += n;
       if (i < 0 || i >= n)
-        fail(ErrorKind::IndexError, "index ", v[b], " is out of bounds for dimension ", d,
+        fail(ErrorKind::IndexError, "index ", v[b * vs], " is out of bounds for dimension ", d,
              " with size ", n);
       o[b] += i * step;
     }

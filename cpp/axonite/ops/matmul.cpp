@@ -348,7 +348,12 @@ Tensor addmm(const Tensor& input, const Tensor& mat1, const Tensor& mat2, double
                 mat_str(mat1.size(0), mat1.size(1)), " and ", mat_str(mat2.size(0), mat2.size(1)),
                 ")");
   const Dims shape{mat1.size(0), mat2.size(1)};
-  AXONITE_CHECK(broadcast_shapes(input.sizes(), shape, "addmm") == shape, RuntimeError,
+  bool fits = input.dim() <= 2;
+  for (int i = 0; fits && i < input.dim(); ++i) {
+    const int64_t have = input.sizes()[input.dim() - 1 - i], want = shape[1 - i];
+    fits = have == want || have == 1;
+  }
+  AXONITE_CHECK(fits, RuntimeError,
                 "addmm: the input of shape ", shape_str(input.sizes()),
                 " cannot be broadcast to the product's shape ", shape_str(shape));
   Tensor y = Tensor::empty(shape, mat1.dtype());

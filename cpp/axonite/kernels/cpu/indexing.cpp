@@ -198,6 +198,14 @@ void gather_lines(char* b, const char* a, const char* index, const DimLines& g, 
         const char* ip = index + od.off[0];
         const char* ap = a + od.off[1];
         char* bp = b + od.off[2];
+        if (g.idx_sd == sizeof(int64_t) && g.b_sd == sizeof(U) && g.a_sd == sizeof(U)) {
+          // Contiguous along dim on every side (gather over the last dim): plain typed loop.
+          const int64_t* iv = reinterpret_cast<const int64_t*>(ip);
+          const U* av = reinterpret_cast<const U*>(ap);
+          U* bv = reinterpret_cast<U*>(bp);
+          r += jn - j;
+          for (; j < jn; ++j) bv[j] = av[iv[j]];
+        }
         for (; j < jn; ++j, ++r) {
           const int64_t k = *reinterpret_cast<const int64_t*>(ip + j * g.idx_sd);
           *reinterpret_cast<U*>(bp + j * g.b_sd) = *reinterpret_cast<const U*>(ap + k * g.a_sd);
