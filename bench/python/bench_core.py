@@ -102,8 +102,9 @@ def cases(quick: bool) -> list[tuple[str, int, Callable[[], object], Callable[[]
         ap, aq = ax.tensor(p), ax.tensor(q)
         tp, tq = torch.from_numpy(p.copy()), torch.from_numpy(q.copy())
         for th in (1, 2):
-            out.append((f"sgemm {s}", th, lambda ap=ap, aq=aq: ap @ aq,
-                        lambda tp=tp, tq=tq: tp @ tq))
+            out.append(
+                (f"sgemm {s}", th, lambda ap=ap, aq=aq: ap @ aq, lambda tp=tp, tq=tq: tp @ tq)
+            )
     return out
 
 
@@ -114,8 +115,10 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=0)
     args = ap.parse_args()
     repeats = args.repeats or (5 if args.quick else 11)
-    print(f"# axonite {ax.__version__} vs torch {torch.__version__} on {platform.processor() or platform.machine()}"
-          f", axonite kernels: {ax._C._cpu_isa()}, medians of {repeats} runs")
+    print(
+        f"# axonite {ax.__version__} vs torch {torch.__version__} on {platform.processor() or platform.machine()}"
+        f", axonite kernels: {ax._C._cpu_isa()}, medians of {repeats} runs"
+    )
     rows = []
     for name, th, fa, ft in cases(args.quick):
         set_threads(th)
@@ -124,8 +127,11 @@ def main() -> None:
         tt = median_time(ft, repeats)
         rows.append((name, th, ta, tt, ta / tt))
         if not args.markdown:
-            print(f"{name:28s} threads={th}  axonite {ta * 1e6:11.2f} us  torch {tt * 1e6:11.2f} us"
-                  f"  ratio {ta / tt:5.2f}", flush=True)
+            print(
+                f"{name:28s} threads={th}  axonite {ta * 1e6:11.2f} us  torch {tt * 1e6:11.2f} us"
+                f"  ratio {ta / tt:5.2f}",
+                flush=True,
+            )
     if args.markdown:
         print("| case | threads | axonite (us) | torch (us) | ratio ax/torch |")
         print("|---|---:|---:|---:|---:|")

@@ -1,8 +1,8 @@
 // Autograd surface: backward/grad, grad-mode switches, hooks, retain_grad, detach, grad_fn
 // objects, anomaly mode, and the hooks that let ax.autograd.Function (Python) record nodes.
-#include "bindings/common.h"
-
 #include <pybind11/functional.h>
+
+#include "bindings/common.h"
 
 namespace axb {
 namespace {
@@ -27,8 +27,8 @@ class PyNode final : public Node {
     py::object res = fn_(gl);
     ax::TensorList out;
     for (auto r : res) out.push_back(r.is_none() ? Tensor() : r.cast<Tensor>());
-    AXONITE_CHECK(out.size() == next_edges.size(), RuntimeError, name_,
-                  ".backward returned ", out.size(), " gradients, but ", next_edges.size(),
+    AXONITE_CHECK(out.size() == next_edges.size(), RuntimeError, name_, ".backward returned ",
+                  out.size(), " gradients, but ", next_edges.size(),
                   " were expected (one per tensor input of forward)");
     for (size_t i = 0; i < out.size(); ++i) {
       if (!out[i].defined() || !next_edges[i].fn) continue;
@@ -82,59 +82,72 @@ void register_autograd(py::module_& m, Class& cls) {
 
   cls.def_property_readonly("grad_fn", [](const Tensor& t) { return node_obj(t.grad_fn()); })
       .def("detach", [](const Tensor& t) { return t.detach(); })
-      .def("detach_", [](Tensor t) {
-        t.impl()->grad_fn.reset();
-        t.impl()->requires_grad = false;
-        return t;
-      })
-      .def("requires_grad_", [](Tensor t, bool r) {
-        t.set_requires_grad(r);
-        return t;
-      }, "requires_grad"_a = true)
-      .def("retain_grad", [](Tensor t) {
-        AXONITE_CHECK(t.requires_grad(), RuntimeError,
-                      "retain_grad: can't retain_grad on a Tensor that has requires_grad=False");
-        if (t.is_leaf() || t.impl()->retains_grad) return;
-        t.impl()->retains_grad = true;
-        std::weak_ptr<ax::TensorImpl> weak = t.impl_ptr();
-        t.grad_fn()->pre_hooks.emplace_back(t.output_nr(), [weak](const Tensor& g) {
-          if (auto impl = weak.lock()) {
-            Tensor cur = impl->grad;
-            impl->grad = cur.defined() ? ax::add(cur, g) : ax::clone(g.detach());
-          }
-          return Tensor();
-        });
-      })
+      .def("detach_",
+           [](Tensor t) {
+             t.impl()->grad_fn.reset();
+             t.impl()->requires_grad = false;
+             return t;
+           })
+      .def(
+          "requires_grad_",
+          [](Tensor t, bool r) {
+            t.set_requires_grad(r);
+            return t;
+          },
+          "requires_grad"_a = true)
+      .def("retain_grad",
+           [](Tensor t) {
+             AXONITE_CHECK(
+                 t.requires_grad(), RuntimeError,
+                 "retain_grad: can't retain_grad on a Tensor that has requires_grad=False");
+             if (t.is_leaf() || t.impl()->retains_grad) return;
+             t.impl()->retains_grad = true;
+             std::weak_ptr<ax::TensorImpl> weak = t.impl_ptr();
+             t.grad_fn()->pre_hooks.emplace_back(t.output_nr(), [weak](const Tensor& g) {
+               if (auto impl = weak.lock()) {
+                 Tensor cur = impl->grad;
+                 impl->grad = cur.defined() ? ax::add(cur, g) : ax::clone(g.detach());
+               }
+               return Tensor();
+             });
+           })
       .def_property_readonly("retains_grad", [](const Tensor& t) { return t.impl()->retains_grad; })
-      .def("register_hook", [](Tensor t, py::function fn) {
-        AXONITE_CHECK(t.requires_grad(), RuntimeError,
-                      "register_hook: cannot register a hook on a tensor that doesn't require "
-                      "gradient");
-        // The callable may be dropped while the GIL is released (graph teardown in backward).
-        std::shared_ptr<py::function> keep(new py::function(std::move(fn)), [](py::function* f) {
-          py::gil_scoped_acquire gil;
-          delete f;
-        });
-        ax::TensorHook hook = [keep](const Tensor& g) {
-          py::gil_scoped_acquire gil;
-          py::object r = (*keep)(g);
-          return r.is_none() ? Tensor() : r.cast<Tensor>();
-        };
-        if (t.is_leaf()) {
-          t.impl()->hooks.push_back(std::move(hook));
-        } else {
-          t.grad_fn()->pre_hooks.emplace_back(t.output_nr(), std::move(hook));
-        }
-      }, "hook"_a)
-      .def("backward", [](const Tensor& t, py::handle gradient, py::handle retain_graph,
-                          bool create_graph, py::handle inputs) {
-        const Tensor g = gradient.is_none() ? Tensor() : to_tensor_arg(gradient, "backward");
-        const bool retain = retain_graph.is_none() ? create_graph : retain_graph.cast<bool>();
-        ax::TensorList in = tensor_list(inputs);
-        py::gil_scoped_release release;
-        ax::autograd::backward({t}, {g}, retain, create_graph, in);
-      }, "gradient"_a = py::none(), "retain_graph"_a = py::none(), "create_graph"_a = false,
-         "inputs"_a = py::none());
+      .def(
+          "register_hook",
+          [](Tensor t, py::function fn) {
+            AXONITE_CHECK(t.requires_grad(), RuntimeError,
+                          "register_hook: cannot register a hook on a tensor that doesn't require "
+                          "gradient");
+            // The callable may be dropped while the GIL is released (graph teardown in backward).
+            std::shared_ptr<py::function> keep(new py::function(std::move(fn)),
+                                               [](py::function* f) {
+                                                 py::gil_scoped_acquire gil;
+                                                 delete f;
+                                               });
+            ax::TensorHook hook = [keep](const Tensor& g) {
+              py::gil_scoped_acquire gil;
+              py::object r = (*keep)(g);
+              return r.is_none() ? Tensor() : r.cast<Tensor>();
+            };
+            if (t.is_leaf()) {
+              t.impl()->hooks.push_back(std::move(hook));
+            } else {
+              t.grad_fn()->pre_hooks.emplace_back(t.output_nr(), std::move(hook));
+            }
+          },
+          "hook"_a)
+      .def(
+          "backward",
+          [](const Tensor& t, py::handle gradient, py::handle retain_graph, bool create_graph,
+             py::handle inputs) {
+            const Tensor g = gradient.is_none() ? Tensor() : to_tensor_arg(gradient, "backward");
+            const bool retain = retain_graph.is_none() ? create_graph : retain_graph.cast<bool>();
+            ax::TensorList in = tensor_list(inputs);
+            py::gil_scoped_release release;
+            ax::autograd::backward({t}, {g}, retain, create_graph, in);
+          },
+          "gradient"_a = py::none(), "retain_graph"_a = py::none(), "create_graph"_a = false,
+          "inputs"_a = py::none());
 
   m.def("_backward", [](py::handle tensors, py::handle grads, bool retain, bool create,
                         py::handle inputs) {

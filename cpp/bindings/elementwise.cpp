@@ -30,14 +30,20 @@ void bind_binary(py::module_& m, Class& cls, const char* fn_name, const char* du
     });
   }
   if (fn_name) {
-    m.def(fn_name, [f, fn_name](py::handle a, py::handle b) {
-      Tensor ta = to_tensor_arg(a, fn_name), tb = to_tensor_arg(b, fn_name);
-      return maybe_release(work(ta, tb), [&] { return f(ta, tb); });
-    }, "input"_a, "other"_a);
-    cls.def(fn_name, [f, fn_name](const Tensor& a, py::handle b) {
-      Tensor tb = to_tensor_arg(b, fn_name);
-      return maybe_release(work(a, tb), [&] { return f(a, tb); });
-    }, "other"_a);
+    m.def(
+        fn_name,
+        [f, fn_name](py::handle a, py::handle b) {
+          Tensor ta = to_tensor_arg(a, fn_name), tb = to_tensor_arg(b, fn_name);
+          return maybe_release(work(ta, tb), [&] { return f(ta, tb); });
+        },
+        "input"_a, "other"_a);
+    cls.def(
+        fn_name,
+        [f, fn_name](const Tensor& a, py::handle b) {
+          Tensor tb = to_tensor_arg(b, fn_name);
+          return maybe_release(work(a, tb), [&] { return f(a, tb); });
+        },
+        "other"_a);
   }
 }
 
@@ -80,24 +86,42 @@ void register_elementwise(py::module_& m, Class& cls) {
   cls.attr("__hash__") = py::module_::import("builtins").attr("object").attr("__hash__");
 
   // add/sub take alpha: out = input + alpha * other.
-  m.def("add", [](py::handle a, py::handle b, py::handle alpha) {
-    return ax::add(to_tensor_arg(a, "add"), scaled(to_tensor_arg(b, "add"), alpha));
-  }, "input"_a, "other"_a, py::kw_only(), "alpha"_a = py::none());
-  m.def("sub", [](py::handle a, py::handle b, py::handle alpha) {
-    return ax::sub(to_tensor_arg(a, "sub"), scaled(to_tensor_arg(b, "sub"), alpha));
-  }, "input"_a, "other"_a, py::kw_only(), "alpha"_a = py::none());
-  cls.def("add", [](const Tensor& a, py::handle b, py::handle alpha) {
-    return ax::add(a, scaled(to_tensor_arg(b, "add"), alpha));
-  }, "other"_a, py::kw_only(), "alpha"_a = py::none());
-  cls.def("sub", [](const Tensor& a, py::handle b, py::handle alpha) {
-    return ax::sub(a, scaled(to_tensor_arg(b, "sub"), alpha));
-  }, "other"_a, py::kw_only(), "alpha"_a = py::none());
-  cls.def("add_", [](const Tensor& a, py::handle b, py::handle alpha) {
-    return ax::add_(a, scaled(to_tensor_arg(b, "add_"), alpha));
-  }, "other"_a, py::kw_only(), "alpha"_a = py::none());
-  cls.def("sub_", [](const Tensor& a, py::handle b, py::handle alpha) {
-    return ax::sub_(a, scaled(to_tensor_arg(b, "sub_"), alpha));
-  }, "other"_a, py::kw_only(), "alpha"_a = py::none());
+  m.def(
+      "add",
+      [](py::handle a, py::handle b, py::handle alpha) {
+        return ax::add(to_tensor_arg(a, "add"), scaled(to_tensor_arg(b, "add"), alpha));
+      },
+      "input"_a, "other"_a, py::kw_only(), "alpha"_a = py::none());
+  m.def(
+      "sub",
+      [](py::handle a, py::handle b, py::handle alpha) {
+        return ax::sub(to_tensor_arg(a, "sub"), scaled(to_tensor_arg(b, "sub"), alpha));
+      },
+      "input"_a, "other"_a, py::kw_only(), "alpha"_a = py::none());
+  cls.def(
+      "add",
+      [](const Tensor& a, py::handle b, py::handle alpha) {
+        return ax::add(a, scaled(to_tensor_arg(b, "add"), alpha));
+      },
+      "other"_a, py::kw_only(), "alpha"_a = py::none());
+  cls.def(
+      "sub",
+      [](const Tensor& a, py::handle b, py::handle alpha) {
+        return ax::sub(a, scaled(to_tensor_arg(b, "sub"), alpha));
+      },
+      "other"_a, py::kw_only(), "alpha"_a = py::none());
+  cls.def(
+      "add_",
+      [](const Tensor& a, py::handle b, py::handle alpha) {
+        return ax::add_(a, scaled(to_tensor_arg(b, "add_"), alpha));
+      },
+      "other"_a, py::kw_only(), "alpha"_a = py::none());
+  cls.def(
+      "sub_",
+      [](const Tensor& a, py::handle b, py::handle alpha) {
+        return ax::sub_(a, scaled(to_tensor_arg(b, "sub_"), alpha));
+      },
+      "other"_a, py::kw_only(), "alpha"_a = py::none());
   bind_inplace(cls, "_iadd", "__iadd__", ax::add_);
   bind_inplace(cls, "_isub", "__isub__", ax::sub_);
   bind_inplace(cls, "mul_", "__imul__", ax::mul_);
@@ -130,15 +154,15 @@ void register_elementwise(py::module_& m, Class& cls) {
     ax::UnaryFn fn;
   };
   static const U unary[] = {
-      {"neg", ax::UnaryFn::Neg},       {"exp", ax::UnaryFn::Exp},
-      {"log", ax::UnaryFn::Log},       {"log1p", ax::UnaryFn::Log1p},
-      {"expm1", ax::UnaryFn::Expm1},   {"sqrt", ax::UnaryFn::Sqrt},
-      {"rsqrt", ax::UnaryFn::Rsqrt},   {"abs", ax::UnaryFn::Abs},
-      {"sign", ax::UnaryFn::Sign},     {"sin", ax::UnaryFn::Sin},
-      {"cos", ax::UnaryFn::Cos},       {"tanh", ax::UnaryFn::Tanh},
+      {"neg", ax::UnaryFn::Neg},         {"exp", ax::UnaryFn::Exp},
+      {"log", ax::UnaryFn::Log},         {"log1p", ax::UnaryFn::Log1p},
+      {"expm1", ax::UnaryFn::Expm1},     {"sqrt", ax::UnaryFn::Sqrt},
+      {"rsqrt", ax::UnaryFn::Rsqrt},     {"abs", ax::UnaryFn::Abs},
+      {"sign", ax::UnaryFn::Sign},       {"sin", ax::UnaryFn::Sin},
+      {"cos", ax::UnaryFn::Cos},         {"tanh", ax::UnaryFn::Tanh},
       {"sigmoid", ax::UnaryFn::Sigmoid}, {"relu", ax::UnaryFn::Relu},
-      {"floor", ax::UnaryFn::Floor},   {"ceil", ax::UnaryFn::Ceil},
-      {"round", ax::UnaryFn::Round},   {"reciprocal", ax::UnaryFn::Reciprocal},
+      {"floor", ax::UnaryFn::Floor},     {"ceil", ax::UnaryFn::Ceil},
+      {"round", ax::UnaryFn::Round},     {"reciprocal", ax::UnaryFn::Reciprocal},
   };
   for (const U& u : unary) {
     const ax::UnaryFn fn = u.fn;
@@ -168,17 +192,23 @@ void register_elementwise(py::module_& m, Class& cls) {
   cls.def("clamp", clamp, "min"_a = py::none(), "max"_a = py::none());
   m.attr("clip") = m.attr("clamp");
   cls.attr("clip") = cls.attr("clamp");
-  cls.def("clamp_", [bound](const Tensor& x, py::handle lo, py::handle hi) {
-    return ax::clamp_(x, bound(lo, "clamp_"), bound(hi, "clamp_"));
-  }, "min"_a = py::none(), "max"_a = py::none());
+  cls.def(
+      "clamp_",
+      [bound](const Tensor& x, py::handle lo, py::handle hi) {
+        return ax::clamp_(x, bound(lo, "clamp_"), bound(hi, "clamp_"));
+      },
+      "min"_a = py::none(), "max"_a = py::none());
 
   auto where = [](const Tensor& c, py::handle a, py::handle b) {
     return ax::where(c, to_tensor_arg(a, "where"), to_tensor_arg(b, "where"));
   };
   m.def("where", where, "condition"_a, "input"_a, "other"_a);
-  cls.def("where", [](const Tensor& self, const Tensor& c, py::handle other) {
-    return ax::where(c, self, to_tensor_arg(other, "where"));
-  }, "condition"_a, "other"_a);
+  cls.def(
+      "where",
+      [](const Tensor& self, const Tensor& c, py::handle other) {
+        return ax::where(c, self, to_tensor_arg(other, "where"));
+      },
+      "condition"_a, "other"_a);
 }
 
 }  // namespace axb

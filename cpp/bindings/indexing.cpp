@@ -71,8 +71,7 @@ TensorIndex parse_item(py::handle o) {
     if (kind == 'i' || kind == 'u') return TensorIndex::from_int(as_int(o));
   }
   // Floats (Python or 0-d NumPy) are refused like PyTorch does, with an IndexError.
-  AXONITE_CHECK(!PyFloat_Check(p) && !(array_like && o.attr("ndim").cast<int>() == 0),
-                IndexError,
+  AXONITE_CHECK(!PyFloat_Check(p) && !(array_like && o.attr("ndim").cast<int>() == 0), IndexError,
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
                 "are valid indices (got ",
                 type_name(o), ")");
@@ -102,9 +101,12 @@ ax::TensorList parse_indices(py::handle seq) {
                 "index_put: indices must be a tuple of tensors, got ", type_name(seq));
   ax::TensorList out;
   for (auto item : py::reinterpret_borrow<py::sequence>(seq)) {
-    if (item.is_none()) out.emplace_back();
-    else if (py::isinstance(item, tensor_type())) out.push_back(item.cast<Tensor>());
-    else out.push_back(index_tensor(item));
+    if (item.is_none())
+      out.emplace_back();
+    else if (py::isinstance(item, tensor_type()))
+      out.push_back(item.cast<Tensor>());
+    else
+      out.push_back(index_tensor(item));
   }
   return out;
 }
@@ -128,17 +130,25 @@ Tensor scatter_dispatch(const Tensor& x, int64_t dim, const Tensor& index, py::h
   return inplace ? ax::scatter_value_(x, dim, index, v) : ax::scatter_value(x, dim, index, v);
 }
 
+// Elements an indexing call may touch: basic indexing only builds a view (no work), while
+// tensor indices may gather or write up to all of x.
+int64_t spec_work(const Tensor& x, const ax::IndexSpec& spec, bool writes) {
+  for (const TensorIndex& it : spec)
+    if (it.kind == TensorIndex::Kind::Tensor) return x.numel();
+  return writes ? x.numel() : 0;
+}
+
 }  // namespace
 
 void register_indexing(py::module_& m, Class& cls) {
   cls.def("__getitem__", [](const Tensor& x, py::handle idx) {
     const ax::IndexSpec spec = parse_index(idx);
-    return maybe_release(x.numel(), [&] { return ax::index(x, spec); });
+    return maybe_release(spec_work(x, spec, false), [&] { return ax::index(x, spec); });
   });
   cls.def("__setitem__", [](const Tensor& x, py::handle idx, py::handle value) {
     const ax::IndexSpec spec = parse_index(idx);
     const Tensor v = to_tensor_arg(value, "__setitem__");
-    maybe_release(x.numel(), [&] { ax::index_put_(x, spec, v); });
+    maybe_release(spec_work(x, spec, true), [&] { ax::index_put_(x, spec, v); });
   });
 
   // Methods and functions share one lambda each: self/input first.
@@ -164,11 +174,12 @@ void register_indexing(py::module_& m, Class& cls) {
           "value"_a = py::none());
   m.def("scatter", scatter, "input"_a, "dim"_a, "index"_a, "src"_a = py::none(), py::kw_only(),
         "value"_a = py::none(), "Copy of input with src (or a number) written at index along dim.");
-  cls.def("scatter_",
-          [](const Tensor& x, int64_t dim, const Tensor& index, py::handle src, py::handle value) {
-            return scatter_dispatch(x, dim, index, src, value, true);
-          },
-          "dim"_a, "index"_a, "src"_a = py::none(), py::kw_only(), "value"_a = py::none());
+  cls.def(
+      "scatter_",
+      [](const Tensor& x, int64_t dim, const Tensor& index, py::handle src, py::handle value) {
+        return scatter_dispatch(x, dim, index, src, value, true);
+      },
+      "dim"_a, "index"_a, "src"_a = py::none(), py::kw_only(), "value"_a = py::none());
 
   auto scatter_add = [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
     return maybe_release(index.numel(), [&] { return ax::scatter_add(x, dim, index, src); });
@@ -176,51 +187,59 @@ void register_indexing(py::module_& m, Class& cls) {
   cls.def("scatter_add", scatter_add, "dim"_a, "index"_a, "src"_a);
   m.def("scatter_add", scatter_add, "input"_a, "dim"_a, "index"_a, "src"_a,
         "Copy of input with src added at index along dim (deterministic).");
-  cls.def("scatter_add_",
-          [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
-            return maybe_release(index.numel(), [&] { return ax::scatter_add_(x, dim, index, src); });
-          },
-          "dim"_a, "index"_a, "src"_a);
+  cls.def(
+      "scatter_add_",
+      [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+        return maybe_release(index.numel(), [&] { return ax::scatter_add_(x, dim, index, src); });
+      },
+      "dim"_a, "index"_a, "src"_a);
 
   auto index_add = [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source,
                       py::handle alpha) {
-    return ax::index_add(x, dim, index, scaled(source, alpha));
+    const Tensor s = scaled(source, alpha);
+    return maybe_release(x.numel(), [&] { return ax::index_add(x, dim, index, s); });
   };
   cls.def("index_add", index_add, "dim"_a, "index"_a, "source"_a, py::kw_only(), "alpha"_a = 1);
   m.def("index_add", index_add, "input"_a, "dim"_a, "index"_a, "source"_a, py::kw_only(),
         "alpha"_a = 1, "Copy of input with alpha * source added at index along dim.");
-  cls.def("index_add_",
-          [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source,
-             py::handle alpha) { return ax::index_add_(x, dim, index, scaled(source, alpha)); },
-          "dim"_a, "index"_a, "source"_a, py::kw_only(), "alpha"_a = 1);
+  cls.def(
+      "index_add_",
+      [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source,
+         py::handle alpha) { return ax::index_add_(x, dim, index, scaled(source, alpha)); },
+      "dim"_a, "index"_a, "source"_a, py::kw_only(), "alpha"_a = 1);
 
   auto index_put = [](const Tensor& x, py::handle indices, py::handle values, bool accumulate) {
-    return ax::index_put(x, parse_indices(indices), to_tensor_arg(values, "index_put"),
-                         accumulate);
+    return ax::index_put(x, parse_indices(indices), to_tensor_arg(values, "index_put"), accumulate);
   };
   cls.def("index_put", index_put, "indices"_a, "values"_a, "accumulate"_a = false);
   m.def("index_put", index_put, "input"_a, "indices"_a, "values"_a, "accumulate"_a = false,
         "Copy of input with values written (or added) at a tuple of index tensors.");
-  cls.def("index_put_",
-          [](const Tensor& x, py::handle indices, py::handle values, bool accumulate) {
-            return ax::index_put_(x, parse_indices(indices), to_tensor_arg(values, "index_put_"),
-                                  accumulate);
-          },
-          "indices"_a, "values"_a, "accumulate"_a = false);
+  cls.def(
+      "index_put_",
+      [](const Tensor& x, py::handle indices, py::handle values, bool accumulate) {
+        return ax::index_put_(x, parse_indices(indices), to_tensor_arg(values, "index_put_"),
+                              accumulate);
+      },
+      "indices"_a, "values"_a, "accumulate"_a = false);
 
   auto masked_fill = [](const Tensor& x, const Tensor& mask, py::handle value) {
-    return ax::masked_fill(x, mask, to_tensor_arg(value, "masked_fill"));
+    const Tensor v = to_tensor_arg(value, "masked_fill");
+    return maybe_release(x.numel(), [&] { return ax::masked_fill(x, mask, v); });
   };
   cls.def("masked_fill", masked_fill, "mask"_a, "value"_a);
   m.def("masked_fill", masked_fill, "input"_a, "mask"_a, "value"_a,
         "input with value where the bool mask is true.");
-  cls.def("masked_fill_",
-          [](const Tensor& x, const Tensor& mask, py::handle value) {
-            return ax::masked_fill_(x, mask, to_tensor_arg(value, "masked_fill_"));
-          },
-          "mask"_a, "value"_a);
-  cls.def("masked_select", &ax::masked_select, "mask"_a);
-  m.def("masked_select", &ax::masked_select, "input"_a, "mask"_a,
+  cls.def(
+      "masked_fill_",
+      [](const Tensor& x, const Tensor& mask, py::handle value) {
+        return ax::masked_fill_(x, mask, to_tensor_arg(value, "masked_fill_"));
+      },
+      "mask"_a, "value"_a);
+  auto masked_select = [](const Tensor& x, const Tensor& mask) {
+    return maybe_release(x.numel(), [&] { return ax::masked_select(x, mask); });
+  };
+  cls.def("masked_select", masked_select, "mask"_a);
+  m.def("masked_select", masked_select, "input"_a, "mask"_a,
         "1-d tensor of the elements of input where mask is true.");
 
   auto take_along_dim = [](const Tensor& x, const Tensor& indices, std::optional<int64_t> dim) {
@@ -231,8 +250,8 @@ void register_indexing(py::module_& m, Class& cls) {
         "Values of input at indices along dim (both broadcast apart from dim).");
 
   auto nonzero = [](const Tensor& x, bool as_tuple) -> py::object {
-    if (!as_tuple) return py::cast(ax::nonzero(x));
-    py::list cols = py::cast(ax::nonzero_tuple(x));
+    if (!as_tuple) return py::cast(maybe_release(x.numel(), [&] { return ax::nonzero(x); }));
+    py::list cols = py::cast(maybe_release(x.numel(), [&] { return ax::nonzero_tuple(x); }));
     return py::tuple(cols);
   };
   cls.def("nonzero", nonzero, py::kw_only(), "as_tuple"_a = false);
@@ -248,13 +267,23 @@ void register_indexing(py::module_& m, Class& cls) {
     ax::Tensor (*fn)(const Tensor&, int64_t);
   };
   static const Tri tris[] = {{"tril", ax::tril}, {"triu", ax::triu}};
+  static const Tri tris_[] = {{"tril_", ax::tril_}, {"triu_", ax::triu_}};
   for (const Tri& t : tris) {
-    cls.def(t.name, t.fn, "diagonal"_a = 0);
-    m.def(t.name, t.fn, "input"_a, "diagonal"_a = 0,
+    auto f = [fn = t.fn](const Tensor& x, int64_t k) {
+      return maybe_release(x.numel(), [&] { return fn(x, k); });
+    };
+    cls.def(t.name, f, "diagonal"_a = 0);
+    m.def(t.name, f, "input"_a, "diagonal"_a = 0,
           "Lower (tril) / upper (triu) triangle of the last two dims, zeros elsewhere.");
   }
-  cls.def("tril_", &ax::tril_, "diagonal"_a = 0);
-  cls.def("triu_", &ax::triu_, "diagonal"_a = 0);
+  for (const Tri& t : tris_) {
+    cls.def(
+        t.name,
+        [fn = t.fn](const Tensor& x, int64_t k) {
+          return maybe_release(x.numel(), [&] { return fn(x, k); });
+        },
+        "diagonal"_a = 0);
+  }
 }
 
 }  // namespace axb

@@ -8,10 +8,18 @@ void translate(std::exception_ptr p) {
     if (p) std::rethrow_exception(p);
   } catch (const ax::Error& e) {
     switch (e.kind()) {
-      case ax::ErrorKind::ValueError: PyErr_SetString(PyExc_ValueError, e.what()); return;
-      case ax::ErrorKind::TypeError: PyErr_SetString(PyExc_TypeError, e.what()); return;
-      case ax::ErrorKind::IndexError: PyErr_SetString(PyExc_IndexError, e.what()); return;
-      case ax::ErrorKind::RuntimeError: PyErr_SetString(PyExc_RuntimeError, e.what()); return;
+      case ax::ErrorKind::ValueError:
+        PyErr_SetString(PyExc_ValueError, e.what());
+        return;
+      case ax::ErrorKind::TypeError:
+        PyErr_SetString(PyExc_TypeError, e.what());
+        return;
+      case ax::ErrorKind::IndexError:
+        PyErr_SetString(PyExc_IndexError, e.what());
+        return;
+      case ax::ErrorKind::RuntimeError:
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+        return;
     }
   } catch (const std::bad_alloc&) {
     PyErr_SetString(PyExc_MemoryError, "axonite: out of memory");

@@ -23,6 +23,7 @@ py::dtype numpy_dtype(DType d) {
 std::optional<DType> from_numpy_dtype(const py::dtype& dt) {
   const char kind = dt.kind();
   const auto size = dt.itemsize();
+  if (!dt.attr("isnative").cast<bool>()) return std::nullopt;  // byte-swapped data
   if (kind == 'f' && size == 4) return DType::Float32;
   if (kind == 'f' && size == 8) return DType::Float64;
   if (kind == 'i' && size == 8) return DType::Int64;

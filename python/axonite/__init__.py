@@ -3,8 +3,9 @@ PyTorch-style Python API. ``import axonite as ax``."""
 
 from __future__ import annotations
 
-from . import _C
+from . import _C, autograd, linalg
 from ._C import Tensor, dtype, from_numpy
+from ._functions import *
 from ._tensor import (
     Size,
     bool_,
@@ -17,11 +18,8 @@ from ._tensor import (
     long,
     tensor,
 )
-from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled, is_grad_enabled
-from . import autograd
-from . import linalg
-from ._functions import *  # noqa: F403  (top-level ops re-exported from the extension)
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
-bool = bool_  # noqa: A001  (ax.bool, like torch.bool)
+bool = bool_
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
 """Top-level ops (``ax.exp``, ``ax.add``, ``ax.zeros``, ...) re-exported from the extension:
 every public name the C++ module binds is part of the ``axonite`` namespace."""
 
-from ._C import *  # noqa: F403
+from ._C import *

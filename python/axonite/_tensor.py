@@ -15,7 +15,7 @@ float32 = _C.float32
 float64 = _C.float64
 int64 = _C.int64
 bool_ = _C.bool
-float = _C.float32  # noqa: A001  (PyTorch aliases)
+float = _C.float32
 double = _C.float64
 long = _C.int64
 
@@ -38,10 +38,10 @@ class Size(tuple):
 _C._set_size_class(Size)
 
 
-class device:  # noqa: N801  (PyTorch name)
+class device:
     """A device descriptor. Only ``'cpu'`` exists in a build without CUDA."""
 
-    def __init__(self, type: str = "cpu", index: int | None = None) -> None:  # noqa: A002
+    def __init__(self, type: str = "cpu", index: int | None = None) -> None:
         if isinstance(type, device):
             type, index = type.type, type.index
         name, _, idx = str(type).partition(":")
@@ -84,8 +84,9 @@ def _np_to_dtype(a: np.ndarray) -> dtype:
     )
 
 
-def tensor(data: Any, dtype: dtype | None = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Builds a new tensor (always a copy) from nested lists, a scalar, a NumPy array or a
     tensor. Python floats become float32 and ints int64 unless ``dtype`` says otherwise."""
     if device is not None:
@@ -169,8 +170,13 @@ def _float_formatter(arr: np.ndarray) -> Callable[[Any], str]:
 
 def _format(t: Tensor) -> str:
     arr = t.detach().numpy()
-    kw: dict[str, Any] = {"separator": ", ", "prefix": "tensor(", "threshold": 1000,
-                          "edgeitems": 3, "max_line_width": 80}
+    kw: dict[str, Any] = {
+        "separator": ", ",
+        "prefix": "tensor(",
+        "threshold": 1000,
+        "edgeitems": 3,
+        "max_line_width": 80,
+    }
     if t.dtype.is_floating_point:
         kw["formatter"] = {"float_kind": _float_formatter(arr)}
     return np.array2string(arr, **kw)
@@ -202,9 +208,7 @@ def _tolist(self: Tensor) -> Any:
 
 def _bool(self: Tensor) -> bool:
     if self.numel() != 1:
-        raise RuntimeError(
-            f"Boolean value of Tensor with {self.numel()} elements is ambiguous"
-        )
+        raise RuntimeError(f"Boolean value of Tensor with {self.numel()} elements is ambiguous")
     return builtins_bool(self.item())
 
 

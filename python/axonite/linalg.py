@@ -1,8 +1,8 @@
 """``ax.linalg``: linear algebra with PyTorch's names and semantics (``torch.linalg``).
 
-Solvers (``solve``, ``inv``, ``det``, ``slogdet``, ``lstsq``) and norms (``norm``,
-``vector_norm``, ``matrix_norm``) run in C++ (LU with partial pivoting, Householder QR),
-batched over leading dims, for float32/float64, and are differentiable (higher order too).
+Solvers (``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``lstsq``) and norms (``norm``,
+``vector_norm``, ``matrix_norm``) run in C++ (LU with partial pivoting, Cholesky, Householder
+QR), batched over leading dims, for float32/float64, and are differentiable (higher order too).
 
     >>> A = ax.tensor([[3.0, 1.0], [1.0, 2.0]])
     >>> ax.linalg.solve(A, ax.tensor([9.0, 8.0]))
@@ -19,6 +19,7 @@ from ._C import _linalg as _L
 __all__ = [
     "LstsqResult",
     "SlogdetResult",
+    "cholesky",
     "det",
     "inv",
     "lstsq",
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 solve = _L.solve
+cholesky = _L.cholesky
 inv = _L.inv
 det = _L.det
 norm = _L.norm

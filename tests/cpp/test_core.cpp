@@ -31,8 +31,12 @@ TEST(contiguous_strides_and_views) {
 TEST(allocator_reuses_freed_blocks) {
   allocator::empty_cache();
   const MemoryStats before = allocator::stats();
-  { Tensor a = empty({1 << 20}); }
-  { Tensor b = empty({1 << 20}); }
+  {
+    Tensor a = empty({1 << 20});
+  }
+  {
+    Tensor b = empty({1 << 20});
+  }
   const MemoryStats after = allocator::stats();
   CHECK(after.num_os_allocs - before.num_os_allocs == 1);
   CHECK(after.num_cache_hits - before.num_cache_hits >= 1);
@@ -78,8 +82,8 @@ TEST(strided_inputs) {
 TEST(autograd_accumulates_and_sums_shared_uses) {
   Tensor x = from_vec({2.0}, {1});
   x.set_requires_grad(true);
-  Tensor y = mul(x, x);           // x^2
-  Tensor z = add(mul(y, x), y);   // x^3 + x^2
+  Tensor y = mul(x, x);          // x^2
+  Tensor z = add(mul(y, x), y);  // x^3 + x^2
   autograd::backward({z}, {Tensor()}, false, false);
   CHECK_CLOSE(x.grad().data<double>()[0], 3 * 4 + 2 * 2, 1e-12);
 }

@@ -2,18 +2,18 @@
 // shapes (1, primes, tile non-multiples, k = 0), strided / transposed operands, alpha/beta
 // variants, beta = 0 on NaN-filled C, every ISA level the CPU has, forced tiny blocking, and
 // bitwise determinism across thread counts.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "axonite/core/cpu_features.h"
 #include "axonite/core/parallel.h"
@@ -43,10 +43,22 @@ template <class T>
 Operand<T> make_operand(int64_t r, int64_t c, Layout lay, std::mt19937& rng) {
   Operand<T> o;
   switch (lay) {
-    case Layout::kRowMajor: o.rs = c; o.cs = 1; break;
-    case Layout::kColMajor: o.rs = 1; o.cs = r; break;
-    case Layout::kStrided: o.rs = 2 * c + 3; o.cs = 2; break;
-    case Layout::kPadded: o.rs = c + 5; o.cs = 1; break;
+    case Layout::kRowMajor:
+      o.rs = c;
+      o.cs = 1;
+      break;
+    case Layout::kColMajor:
+      o.rs = 1;
+      o.cs = r;
+      break;
+    case Layout::kStrided:
+      o.rs = 2 * c + 3;
+      o.cs = 2;
+      break;
+    case Layout::kPadded:
+      o.rs = c + 5;
+      o.cs = 1;
+      break;
   }
   if (o.rs == 0) o.rs = 1;
   if (o.cs == 0) o.cs = 1;
@@ -63,9 +75,9 @@ void call_gemm(Isa isa, int64_t m, int64_t n, int64_t k, float alpha, const floa
                int64_t ldc) {
   gd::gemm_f32_isa(isa, m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc);
 }
-void call_gemm(Isa isa, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
-               int64_t ars, int64_t acs, const double* b, int64_t brs, int64_t bcs, double beta,
-               double* c, int64_t ldc) {
+void call_gemm(Isa isa, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t ars,
+               int64_t acs, const double* b, int64_t brs, int64_t bcs, double beta, double* c,
+               int64_t ldc) {
   gd::gemm_f64_isa(isa, m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc);
 }
 // Always-packed path with tiny blocks: kc = 5, mc = 2 * mr, nc = 2 * nr, so K/M/N all split.
@@ -107,15 +119,15 @@ bool run_case(Isa isa, Path path, int64_t m, int64_t n, int64_t k, Layout la, La
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j)
-      c[i * ldc + j] = beta == T(0) ? std::numeric_limits<T>::quiet_NaN()
-                                    : static_cast<T>(dist(rng));
+      c[i * ldc + j] =
+          beta == T(0) ? std::numeric_limits<T>::quiet_NaN() : static_cast<T>(dist(rng));
   const std::vector<T> c0 = c;
   if (path == Path::kDispatch) {
     call_gemm(isa, m, n, k, alpha, a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, beta,
               c.data(), ldc);
   } else {
-    call_small_blocks(isa, m, n, k, alpha, a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs,
-                      beta, c.data(), ldc);
+    call_small_blocks(isa, m, n, k, alpha, a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, beta,
+                      c.data(), ldc);
   }
   const double eps = std::numeric_limits<T>::epsilon();
   for (int64_t i = 0; i < m + kGuardRows; ++i) {
@@ -209,8 +221,8 @@ void odd_shapes() {
                        T(1), T(0), rng)));
     CHECK((run_case<T>(isa, Path::kDispatch, 500, 1, 300, Layout::kRowMajor, Layout::kRowMajor,
                        T(1), T(0.5), rng)));
-    CHECK((run_case<T>(isa, Path::kDispatch, 300, 2, 300, Layout::kStrided, Layout::kStrided,
-                       T(1), T(0), rng)));
+    CHECK((run_case<T>(isa, Path::kDispatch, 300, 2, 300, Layout::kStrided, Layout::kStrided, T(1),
+                       T(0), rng)));
     CHECK((run_case<T>(isa, Path::kDispatch, 200, 300, 1, Layout::kColMajor, Layout::kRowMajor,
                        T(1), T(0), rng)));
     CHECK((run_case<T>(isa, Path::kDispatch, 20, 4500, 40, Layout::kRowMajor, Layout::kRowMajor,
@@ -266,11 +278,11 @@ void determinism() {
       const Operand<T> b = make_operand<T>(k, n, Layout::kColMajor, rng);
       std::vector<T> c1(m * n, T(0.5)), c2(c1), c3(c1);
       ax::set_num_threads(1);
-      call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs,
-                T(0.5), c1.data(), n);
+      call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, T(0.5),
+                c1.data(), n);
       ax::set_num_threads(2);
-      call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs,
-                T(0.5), c2.data(), n);
+      call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, T(0.5),
+                c2.data(), n);
       // Inside a parallel region gemm runs serially on the calling thread.
       ax::parallel_for(0, 2, 1, [&](int64_t b0, int64_t) {
         if (b0 == 0)
@@ -311,8 +323,8 @@ TEST(cpu_isa_env_cap) {
     CHECK(got);
     const std::string child(buf, std::strcspn(buf, "\n"));
     // The child gets exactly the cap when this CPU supports it, else something lower.
-    const Isa expect = static_cast<int>(cap) <= static_cast<int>(ax::cpu_isa()) ? cap
-                                                                                : ax::cpu_isa();
+    const Isa expect =
+        static_cast<int>(cap) <= static_cast<int>(ax::cpu_isa()) ? cap : ax::cpu_isa();
     if (static_cast<int>(cap) <= static_cast<int>(ax::cpu_isa())) {
       CHECK(child == ax::isa_name(expect));
     } else {

@@ -159,8 +159,7 @@ TEST(gather_and_scatter_against_naive) {
   Tensor g = gather(x, 1, idx);
   CHECK(g.sizes() == (Dims{3, 2}));
   for (int64_t i = 0; i < 3; ++i)
-    for (int64_t j = 0; j < 2; ++j)
-      CHECK(at(g, {i, j}) == i * 5 + idx.data<int64_t>()[i * 2 + j]);
+    for (int64_t j = 0; j < 2; ++j) CHECK(at(g, {i, j}) == i * 5 + idx.data<int64_t>()[i * 2 + j]);
   // Strided input: gather from a transposed view.
   Tensor xt = Tensor::from_storage(x.storage(), {5, 3}, {1, 5}, 0, x.dtype());
   Tensor idx0 = from_vec({2, 4, 0}, {1, 3}, DType::Int64);

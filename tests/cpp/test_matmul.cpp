@@ -28,8 +28,10 @@ Tensor randn(const Dims& shape, uint32_t seed, DType dt = DType::Float64) {
   std::normal_distribution<double> nd;
   Tensor t = Tensor::empty(shape, dt);
   for (int64_t i = 0; i < t.numel(); ++i) {
-    if (dt == DType::Float64) t.data<double>()[i] = nd(rng);
-    else t.data<float>()[i] = static_cast<float>(nd(rng));
+    if (dt == DType::Float64)
+      t.data<double>()[i] = nd(rng);
+    else
+      t.data<float>()[i] = static_cast<float>(nd(rng));
   }
   return t;
 }
@@ -44,8 +46,8 @@ double at(const Tensor& t, const std::vector<int64_t>& idx) {
 // Naive batched reference for a: (B, M, K) and b: (B, K, N) given as accessor functions.
 using Get = std::function<double(int64_t, int64_t, int64_t)>;
 void check_product(const Tensor& y, int64_t B, int64_t M, int64_t N, int64_t K, const Get& a,
-                   const Get& b, const std::function<std::vector<int64_t>(int64_t, int64_t,
-                                                                          int64_t)>& yidx) {
+                   const Get& b,
+                   const std::function<std::vector<int64_t>(int64_t, int64_t, int64_t)>& yidx) {
   for (int64_t s = 0; s < B; ++s)
     for (int64_t i = 0; i < M; ++i)
       for (int64_t j = 0; j < N; ++j) {
@@ -68,19 +70,22 @@ TEST(matmul_rank_cases) {
   Tensor m = randn({3, 4}, 1), n = randn({4, 5}, 2), v = randn({4}, 3), w = randn({3}, 4);
   Tensor y = ax::matmul(m, n);
   CHECK(y.sizes() == Dims({3, 5}));
-  check_product(y, 1, 3, 5, 4, [&](int64_t, int64_t i, int64_t p) { return at(m, {i, p}); },
-                [&](int64_t, int64_t p, int64_t j) { return at(n, {p, j}); },
-                [](int64_t, int64_t i, int64_t j) { return std::vector<int64_t>{i, j}; });
+  check_product(
+      y, 1, 3, 5, 4, [&](int64_t, int64_t i, int64_t p) { return at(m, {i, p}); },
+      [&](int64_t, int64_t p, int64_t j) { return at(n, {p, j}); },
+      [](int64_t, int64_t i, int64_t j) { return std::vector<int64_t>{i, j}; });
   Tensor mv = ax::matmul(m, v);  // (3, 4) @ (4,) -> (3,)
   CHECK(mv.sizes() == Dims({3}));
-  check_product(mv, 1, 3, 1, 4, [&](int64_t, int64_t i, int64_t p) { return at(m, {i, p}); },
-                [&](int64_t, int64_t p, int64_t) { return at(v, {p}); },
-                [](int64_t, int64_t i, int64_t) { return std::vector<int64_t>{i}; });
+  check_product(
+      mv, 1, 3, 1, 4, [&](int64_t, int64_t i, int64_t p) { return at(m, {i, p}); },
+      [&](int64_t, int64_t p, int64_t) { return at(v, {p}); },
+      [](int64_t, int64_t i, int64_t) { return std::vector<int64_t>{i}; });
   Tensor vm = ax::matmul(w, m);  // (3,) @ (3, 4) -> (4,)
   CHECK(vm.sizes() == Dims({4}));
-  check_product(vm, 1, 1, 4, 3, [&](int64_t, int64_t, int64_t p) { return at(w, {p}); },
-                [&](int64_t, int64_t p, int64_t j) { return at(m, {p, j}); },
-                [](int64_t, int64_t, int64_t j) { return std::vector<int64_t>{j}; });
+  check_product(
+      vm, 1, 1, 4, 3, [&](int64_t, int64_t, int64_t p) { return at(w, {p}); },
+      [&](int64_t, int64_t p, int64_t j) { return at(m, {p, j}); },
+      [](int64_t, int64_t, int64_t j) { return std::vector<int64_t>{j}; });
   Tensor d = ax::matmul(v, v);
   CHECK(d.dim() == 0);
   double ref = 0;
@@ -93,20 +98,22 @@ TEST(matmul_batched_fold_and_strides) {
   Tensor a = randn({2, 3, 4}, 5), b = randn({4, 5}, 6);
   Tensor y = ax::matmul(a, b);
   auto ya = [](int64_t s, int64_t i, int64_t j) { return std::vector<int64_t>{s, i, j}; };
-  check_product(y, 2, 3, 5, 4, [&](int64_t s, int64_t i, int64_t p) { return at(a, {s, i, p}); },
-                [&](int64_t, int64_t p, int64_t j) { return at(b, {p, j}); }, ya);
+  check_product(
+      y, 2, 3, 5, 4, [&](int64_t s, int64_t i, int64_t p) { return at(a, {s, i, p}); },
+      [&](int64_t, int64_t p, int64_t j) { return at(b, {p, j}); }, ya);
   Tensor ap = ax::transpose(randn({3, 2, 4}, 7), 0, 1);  // (2, 3, 4), batch stride 4
   Tensor yp = ax::matmul(ap, b);
-  check_product(yp, 2, 3, 5, 4,
-                [&](int64_t s, int64_t i, int64_t p) { return at(ap, {s, i, p}); },
-                [&](int64_t, int64_t p, int64_t j) { return at(b, {p, j}); }, ya);
+  check_product(
+      yp, 2, 3, 5, 4, [&](int64_t s, int64_t i, int64_t p) { return at(ap, {s, i, p}); },
+      [&](int64_t, int64_t p, int64_t j) { return at(b, {p, j}); }, ya);
   // Broadcast batch: (1, 3, 4) @ (2, 4, 5) and transposed operands.
   Tensor a1 = randn({1, 3, 4}, 8), bb = randn({2, 5, 4}, 9);
   Tensor bt = ax::transpose(bb, -2, -1);
   Tensor yb = ax::matmul(a1, bt);
   CHECK(yb.sizes() == Dims({2, 3, 5}));
-  check_product(yb, 2, 3, 5, 4, [&](int64_t, int64_t i, int64_t p) { return at(a1, {0, i, p}); },
-                [&](int64_t s, int64_t p, int64_t j) { return at(bb, {s, j, p}); }, ya);
+  check_product(
+      yb, 2, 3, 5, 4, [&](int64_t, int64_t i, int64_t p) { return at(a1, {0, i, p}); },
+      [&](int64_t s, int64_t p, int64_t j) { return at(bb, {s, j, p}); }, ya);
 }
 
 TEST(matmul_int64_and_errors) {
@@ -117,15 +124,17 @@ TEST(matmul_int64_and_errors) {
   for (int64_t i = 0; i < 2; ++i)
     for (int64_t j = 0; j < 2; ++j) {
       int64_t ref = 0;
-      for (int64_t p = 0; p < 3; ++p) ref += a.data<int64_t>()[i * 3 + p] * b.data<int64_t>()[p * 2 + j];
+      for (int64_t p = 0; p < 3; ++p)
+        ref += a.data<int64_t>()[i * 3 + p] * b.data<int64_t>()[p * 2 + j];
       CHECK(y.data<int64_t>()[i * 2 + j] == ref);
     }
   using K = ax::ErrorKind;
   CHECK(throws_kind(K::RuntimeError, [] { ax::matmul(ax::ones({2, 3}), ax::ones({4, 5})); }));
   CHECK(throws_kind(K::RuntimeError,
                     [] { ax::matmul(ax::ones({2, 3}), ax::ones({3, 2}, DType::Float64)); }));
-  CHECK(throws_kind(K::RuntimeError,
-                    [] { ax::matmul(ax::ones({2, 2}, DType::Bool), ax::ones({2, 2}, DType::Bool)); }));
+  CHECK(throws_kind(K::RuntimeError, [] {
+    ax::matmul(ax::ones({2, 2}, DType::Bool), ax::ones({2, 2}, DType::Bool));
+  }));
   CHECK(throws_kind(K::RuntimeError, [] { ax::bmm(ax::ones({2, 3, 3}), ax::ones({3, 3, 3})); }));
   CHECK(throws_kind(K::RuntimeError, [] { ax::dot(ax::ones({3}), ax::ones({4})); }));
 }

@@ -119,7 +119,10 @@ TEST(thread_count_independence) {
     if (ref.empty())
       ref = got;
     else
-      for (size_t i = 0; i < ref.size(); ++i) CHECK(got[i] == ref[i]);
+      for (size_t i = 0; i < ref.size(); ++i) {
+        if (got[i] != ref[i]) std::fprintf(stderr, "op %zu differs at %d threads\n", i, nt);
+        CHECK(got[i] == ref[i]);
+      }
   }
   ax::set_num_threads(saved);
 }

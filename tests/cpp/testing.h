@@ -28,54 +28,54 @@ struct Register {
 
 }  // namespace testing
 
-#define TEST(name)                                                 \
-  static void test_##name();                                       \
-  static ::testing::Register reg_##name(#name, &test_##name);      \
+#define TEST(name)                                            \
+  static void test_##name();                                  \
+  static ::testing::Register reg_##name(#name, &test_##name); \
   static void test_##name()
 
-#define CHECK(cond)                                                                \
-  do {                                                                             \
-    if (!(cond)) {                                                                 \
+#define CHECK(cond)                                                                 \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
       std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++::testing::failures();                                                     \
-    }                                                                              \
+      ++::testing::failures();                                                      \
+    }                                                                               \
   } while (0)
 
-#define CHECK_CLOSE(a, b, tol)                                                            \
-  do {                                                                                    \
-    const double va_ = (a), vb_ = (b);                                                    \
-    if (!(std::fabs(va_ - vb_) <= (tol) * (1.0 + std::fabs(vb_)))) {                      \
-      std::fprintf(stderr, "%s:%d: CHECK_CLOSE failed: %s=%.9g vs %s=%.9g\n", __FILE__,   \
-                   __LINE__, #a, va_, #b, vb_);                                           \
-      ++::testing::failures();                                                            \
-    }                                                                                     \
+#define CHECK_CLOSE(a, b, tol)                                                                    \
+  do {                                                                                            \
+    const double va_ = (a), vb_ = (b);                                                            \
+    if (!(std::fabs(va_ - vb_) <= (tol) * (1.0 + std::fabs(vb_)))) {                              \
+      std::fprintf(stderr, "%s:%d: CHECK_CLOSE failed: %s=%.9g vs %s=%.9g\n", __FILE__, __LINE__, \
+                   #a, va_, #b, vb_);                                                             \
+      ++::testing::failures();                                                                    \
+    }                                                                                             \
   } while (0)
 
-#define CHECK_THROWS(stmt)                                                              \
-  do {                                                                                  \
-    bool thrown_ = false;                                                               \
-    try {                                                                               \
-      stmt;                                                                             \
-    } catch (...) {                                                                     \
-      thrown_ = true;                                                                   \
-    }                                                                                   \
-    if (!thrown_) {                                                                     \
+#define CHECK_THROWS(stmt)                                                                 \
+  do {                                                                                     \
+    bool thrown_ = false;                                                                  \
+    try {                                                                                  \
+      stmt;                                                                                \
+    } catch (...) {                                                                        \
+      thrown_ = true;                                                                      \
+    }                                                                                      \
+    if (!thrown_) {                                                                        \
       std::fprintf(stderr, "%s:%d: CHECK_THROWS failed: %s\n", __FILE__, __LINE__, #stmt); \
-      ++::testing::failures();                                                          \
-    }                                                                                   \
+      ++::testing::failures();                                                             \
+    }                                                                                      \
   } while (0)
 
-#define TEST_MAIN()                                                            \
-  int main() {                                                                 \
-    for (auto& c : ::testing::cases()) {                                       \
-      const int before = ::testing::failures();                                \
-      try {                                                                    \
-        c.fn();                                                                \
-      } catch (const std::exception& e) {                                      \
-        std::fprintf(stderr, "%s: unexpected exception: %s\n", c.name, e.what()); \
-        ++::testing::failures();                                               \
-      }                                                                        \
+#define TEST_MAIN()                                                                        \
+  int main() {                                                                             \
+    for (auto& c : ::testing::cases()) {                                                   \
+      const int before = ::testing::failures();                                            \
+      try {                                                                                \
+        c.fn();                                                                            \
+      } catch (const std::exception& e) {                                                  \
+        std::fprintf(stderr, "%s: unexpected exception: %s\n", c.name, e.what());          \
+        ++::testing::failures();                                                           \
+      }                                                                                    \
       std::printf("[%s] %s\n", ::testing::failures() == before ? " ok " : "FAIL", c.name); \
-    }                                                                          \
-    return ::testing::failures() == 0 ? 0 : 1;                                 \
+    }                                                                                      \
+    return ::testing::failures() == 0 ? 0 : 1;                                             \
   }

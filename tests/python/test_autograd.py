@@ -84,7 +84,7 @@ def test_version_counter_shared_by_views_and_detach() -> None:
     y = x * 1
     w = y * y  # saves y
     y.detach().mul_(2)  # same storage
-    with pytest.raises(RuntimeError, match="ExpBackward0|MulBackward0"):
+    with pytest.raises(RuntimeError, match=r"ExpBackward0|MulBackward0"):
         w.sum().backward()
 
 

@@ -13,7 +13,10 @@ pytest.importorskip("sklearn")
 def test_digits_mlp_demo_reaches_95_percent() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "axonite.examples.digits_mlp", "--epochs", "15"],
-        capture_output=True, text=True, check=True, timeout=300,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     ).stdout
     assert "epoch  15/15" in out
     acc = float(out.strip().splitlines()[-1].split()[-1])

@@ -49,7 +49,9 @@ def test_one_and_two_threads_agree_bitwise(name: str) -> None:
     fn = CASES[name]
     r1, r2 = _run(fn, 1), _run(fn, 2)
     assert r1.dtype == r2.dtype
-    np.testing.assert_array_equal(np.atleast_1d(r1).view(np.uint8), np.atleast_1d(r2).view(np.uint8))
+    np.testing.assert_array_equal(
+        np.atleast_1d(r1).view(np.uint8), np.atleast_1d(r2).view(np.uint8)
+    )
 
 
 def test_backward_is_thread_independent() -> None:
@@ -57,8 +59,10 @@ def test_backward_is_thread_independent() -> None:
         prev = ax.get_num_threads()
         ax.set_num_threads(threads)
         try:
-            w = ax.tensor(np.linspace(-1, 1, 1031 * 263, dtype=np.float32).reshape(1031, 263),
-                          requires_grad=True)
+            w = ax.tensor(
+                np.linspace(-1, 1, 1031 * 263, dtype=np.float32).reshape(1031, 263),
+                requires_grad=True,
+            )
             ((A @ w).tanh() ** 2).sum().backward()
             return w.grad.numpy().copy()
         finally:

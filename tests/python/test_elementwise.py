@@ -23,23 +23,48 @@ SPECS = [
     OpSpec("add_broadcast", lambda a, b: a + b, np.add, [(2, 3, 4), (3, 1)]),
     OpSpec("sub_broadcast", lambda a, b: a - b, np.subtract, [(4,), (3, 1)]),
     OpSpec("mul", lambda a, b: a * b, np.multiply, [(3, 4), (1, 4)]),
-    OpSpec("div", lambda a, b: a / b, np.divide, [(3, 4), (3, 4)],
-           make_inputs=lambda r: [r.uniform(-2, 2, (3, 4)), r.uniform(0.5, 2, (3, 4))]),
-    OpSpec("pow", lambda a, b: a**b, np.power, [(3, 4), (3, 4)],
-           make_inputs=lambda r: _pos(r, (3, 4), (3, 4))),
+    OpSpec(
+        "div",
+        lambda a, b: a / b,
+        np.divide,
+        [(3, 4), (3, 4)],
+        make_inputs=lambda r: [r.uniform(-2, 2, (3, 4)), r.uniform(0.5, 2, (3, 4))],
+    ),
+    OpSpec(
+        "pow",
+        lambda a, b: a**b,
+        np.power,
+        [(3, 4), (3, 4)],
+        make_inputs=lambda r: _pos(r, (3, 4), (3, 4)),
+    ),
     OpSpec("pow_scalar", lambda a: a**3, lambda a: a**3, [(5,)]),
     OpSpec("rpow_scalar", lambda a: 2.0**a, lambda a: 2.0**a, [(5,)]),
     OpSpec("rsub_scalar", lambda a: 1.5 - a, lambda a: 1.5 - a, [(5,)]),
-    OpSpec("rdiv_scalar", lambda a: 2.0 / a, lambda a: 2.0 / a, [(5,)],
-           make_inputs=lambda r: _pos(r, (5,))),
+    OpSpec(
+        "rdiv_scalar",
+        lambda a: 2.0 / a,
+        lambda a: 2.0 / a,
+        [(5,)],
+        make_inputs=lambda r: _pos(r, (5,)),
+    ),
     OpSpec("maximum", lambda a, b: a.maximum(b), np.maximum, [(3, 4), (4,)]),
     OpSpec("minimum", lambda a, b: a.minimum(b), np.minimum, [(3, 4), (3, 1)]),
-    OpSpec("remainder", lambda a, b: a % b, np.mod, [(6,), (6,)],
-           make_inputs=lambda r: [r.uniform(-3, 3, 6), np.array([0.7, -0.9, 1.3, -1.1, 0.8, 1.7])],
-           gradgrad=False),
-    OpSpec("floor_divide", lambda a, b: a // b, np.floor_divide, [(6,), (6,)],
-           make_inputs=lambda r: [r.uniform(-3, 3, 6), np.array([0.7, -0.9, 1.3, -1.1, 0.8, 1.7])],
-           grad=False),
+    OpSpec(
+        "remainder",
+        lambda a, b: a % b,
+        np.mod,
+        [(6,), (6,)],
+        make_inputs=lambda r: [r.uniform(-3, 3, 6), np.array([0.7, -0.9, 1.3, -1.1, 0.8, 1.7])],
+        gradgrad=False,
+    ),
+    OpSpec(
+        "floor_divide",
+        lambda a, b: a // b,
+        np.floor_divide,
+        [(6,), (6,)],
+        make_inputs=lambda r: [r.uniform(-3, 3, 6), np.array([0.7, -0.9, 1.3, -1.1, 0.8, 1.7])],
+        grad=False,
+    ),
     OpSpec("neg", lambda a: -a, np.negative),
     OpSpec("exp", lambda a: a.exp(), np.exp),
     OpSpec("log", lambda a: a.log(), np.log, low=0.2, high=3.0),
@@ -60,12 +85,19 @@ SPECS = [
     OpSpec("reciprocal", lambda a: a.reciprocal(), np.reciprocal, low=0.5, high=2.0),
     OpSpec("clamp", lambda a: a.clamp(-0.5, 0.7), lambda a: np.clip(a, -0.5, 0.7)),
     OpSpec("clamp_min", lambda a: a.clamp(min=0.1), lambda a: np.maximum(a, 0.1)),
-    OpSpec("where", lambda a, b: ax.where(a > 0, a, b) if isinstance(a, ax.Tensor) else None,
-           lambda a, b: np.where(a > 0, a, b), [(3, 4), (4,)],
-           torch_fn=lambda a, b: __import__("torch").where(a > 0, a, b)),
-    OpSpec("composite", lambda a, b: ((a * b).tanh() + a.sigmoid() * 2).exp() / (1 + b * b),
-           lambda a, b: np.exp(np.tanh(a * b) + _sigmoid(a) * 2) / (1 + b * b),
-           [(2, 3), (3,)]),
+    OpSpec(
+        "where",
+        lambda a, b: ax.where(a > 0, a, b) if isinstance(a, ax.Tensor) else None,
+        lambda a, b: np.where(a > 0, a, b),
+        [(3, 4), (4,)],
+        torch_fn=lambda a, b: __import__("torch").where(a > 0, a, b),
+    ),
+    OpSpec(
+        "composite",
+        lambda a, b: ((a * b).tanh() + a.sigmoid() * 2).exp() / (1 + b * b),
+        lambda a, b: np.exp(np.tanh(a * b) + _sigmoid(a) * 2) / (1 + b * b),
+        [(2, 3), (3,)],
+    ),
 ]
 
 
@@ -102,8 +134,12 @@ def test_type_promotion(a: ax.Tensor, b: object, want: ax.dtype) -> None:
 
 
 def test_promotion_matches_torch(torch) -> None:
-    dts = [(ax.bool, torch.bool), (ax.int64, torch.int64), (ax.float32, torch.float32),
-           (ax.float64, torch.float64)]
+    dts = [
+        (ax.bool, torch.bool),
+        (ax.int64, torch.int64),
+        (ax.float32, torch.float32),
+        (ax.float64, torch.float64),
+    ]
     for da, ta in dts:
         for db, tb in dts:
             for shape_b in [(2,), ()]:
@@ -202,10 +238,13 @@ def test_float32_math_accuracy_on_wide_range() -> None:
     x = np.linspace(-80, 80, 100_003).astype(np.float32)
     t = ax.tensor(x)
     np.testing.assert_allclose(t.exp().numpy(), np.exp(x.astype(np.float64)), rtol=3e-6)
-    np.testing.assert_allclose(t.tanh().numpy(), np.tanh(x.astype(np.float64)), rtol=3e-6,
-                               atol=1e-7)
-    np.testing.assert_allclose(t.sigmoid().numpy(), _sigmoid(x.astype(np.float64)), rtol=3e-6,
-                               atol=1e-30)
+    np.testing.assert_allclose(
+        t.tanh().numpy(), np.tanh(x.astype(np.float64)), rtol=3e-6, atol=1e-7
+    )
+    np.testing.assert_allclose(
+        t.sigmoid().numpy(), _sigmoid(x.astype(np.float64)), rtol=3e-6, atol=1e-30
+    )
     p = np.abs(x) + 1e-3
-    np.testing.assert_allclose(ax.tensor(p).log().numpy(), np.log(p.astype(np.float64)),
-                               rtol=3e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        ax.tensor(p).log().numpy(), np.log(p.astype(np.float64)), rtol=3e-6, atol=1e-7
+    )

@@ -9,11 +9,10 @@ import sys
 from types import ModuleType
 from typing import Any
 
+import axonite as ax
 import numpy as np
 import pytest
 from opspec import OpSpec, run_forward, run_gradcheck, run_torch
-
-import axonite as ax
 
 
 def lib(t: Any) -> ModuleType:
@@ -58,87 +57,182 @@ SPECS = [
     OpSpec("get_neg_int", lambda x: x[-1, -2], ref=lambda x: x[-1, -2]),
     OpSpec("get_slice_none_step", lambda x: x[1:, None, ::2], ref=lambda x: x[1:, None, ::2]),
     OpSpec("get_ellipsis", lambda x: x[..., 1:3], ref=lambda x: x[..., 1:3], shapes=[(2, 3, 4)]),
-    OpSpec("get_none_ellipsis_int", lambda x: x[None, ..., 0], ref=lambda x: x[None, ..., 0],
-           shapes=[(2, 3, 4)]),
+    OpSpec(
+        "get_none_ellipsis_int",
+        lambda x: x[None, ..., 0],
+        ref=lambda x: x[None, ..., 0],
+        shapes=[(2, 3, 4)],
+    ),
     OpSpec("get_slice_clamp", lambda x: x[-10:10, 2:1], ref=lambda x: x[-10:10, 2:1]),
     OpSpec("get_list_int", lambda x: x[[0, 2], 1], ref=lambda x: x[[0, 2], 1]),
     OpSpec("get_list_dup", lambda x: x[..., [1, 0, 1, 1]], ref=lambda x: x[..., [1, 0, 1, 1]]),
     OpSpec("get_neg_list", lambda x: x[[-1, 0]], ref=lambda x: x[[-1, 0]]),
-    OpSpec("get_broadcast_lists", lambda x: x[[[0], [2]], [1, 3]],
-           ref=lambda x: x[[[0], [2]], [1, 3]]),
-    OpSpec("get_adjacent_adv", lambda x: x[:, [0, 2], [1, 3]], ref=lambda x: x[:, [0, 2], [1, 3]],
-           shapes=[(2, 3, 4)]),
-    OpSpec("get_separated_adv", lambda x: x[[0, 1], :, [1, 2]],
-           ref=lambda x: x[[0, 1], :, [1, 2]], shapes=[(2, 3, 4)]),
-    OpSpec("get_none_separates", lambda x: x[[0, 1], None, [1, 2]],
-           ref=lambda x: x[[0, 1], None, [1, 2]], shapes=[(2, 3, 4)]),
+    OpSpec(
+        "get_broadcast_lists", lambda x: x[[[0], [2]], [1, 3]], ref=lambda x: x[[[0], [2]], [1, 3]]
+    ),
+    OpSpec(
+        "get_adjacent_adv",
+        lambda x: x[:, [0, 2], [1, 3]],
+        ref=lambda x: x[:, [0, 2], [1, 3]],
+        shapes=[(2, 3, 4)],
+    ),
+    OpSpec(
+        "get_separated_adv",
+        lambda x: x[[0, 1], :, [1, 2]],
+        ref=lambda x: x[[0, 1], :, [1, 2]],
+        shapes=[(2, 3, 4)],
+    ),
+    OpSpec(
+        "get_none_separates",
+        lambda x: x[[0, 1], None, [1, 2]],
+        ref=lambda x: x[[0, 1], None, [1, 2]],
+        shapes=[(2, 3, 4)],
+    ),
     OpSpec("get_ndarray", lambda x: x[np.array([2, 0, 2])], ref=lambda x: x[np.array([2, 0, 2])]),
     OpSpec("get_true", lambda x: x[True], ref=lambda x: x[True]),
     OpSpec("get_int_true", lambda x: x[0, True], ref=lambda x: x[0, True]),
     OpSpec("get_mask", lambda x: x[x > 0], ref=lambda x: x[x > 0]),
-    OpSpec("get_row_mask", lambda x: x[x[:, 0] > 0], ref=lambda x: x[x[:, 0] > 0],
-           shapes=[(6, 3)]),
-    OpSpec("get_mask_then_slice", lambda x, m: x[m, 1:3], ref=lambda x, m: x[m, 1:3],
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (2, 3, 4)), rng.uniform(size=(2, 3)) > 0.4]),
-    OpSpec("get_tensor_idx", lambda x, i: x[i], ref=lambda x, i: x[i],
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (4, 3)), _idx(rng, 4, (2, 5))]),
-    OpSpec("get_tensor_idx_last", lambda x, i: x[:, i], ref=lambda x, i: x[:, i],
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (4, 3)), _idx(rng, 3, (5,))]),
+    OpSpec("get_row_mask", lambda x: x[x[:, 0] > 0], ref=lambda x: x[x[:, 0] > 0], shapes=[(6, 3)]),
+    OpSpec(
+        "get_mask_then_slice",
+        lambda x, m: x[m, 1:3],
+        ref=lambda x, m: x[m, 1:3],
+        make_inputs=lambda rng: [rng.uniform(-2, 2, (2, 3, 4)), rng.uniform(size=(2, 3)) > 0.4],
+    ),
+    OpSpec(
+        "get_tensor_idx",
+        lambda x, i: x[i],
+        ref=lambda x, i: x[i],
+        make_inputs=lambda rng: [rng.uniform(-2, 2, (4, 3)), _idx(rng, 4, (2, 5))],
+    ),
+    OpSpec(
+        "get_tensor_idx_last",
+        lambda x, i: x[:, i],
+        ref=lambda x, i: x[:, i],
+        make_inputs=lambda rng: [rng.uniform(-2, 2, (4, 3)), _idx(rng, 3, (5,))],
+    ),
     # PyTorch applies an int before advanced indices (NumPy would broadcast it): torch only.
     OpSpec("get_int_then_list", lambda x: x[1, :, [0, 2]], shapes=[(2, 3, 4)]),
     # gather / scatter family
-    OpSpec("gather_dim1", lambda x, i: x.gather(1, i), ref=lambda x, i: np.take_along_axis(x, i, 1),
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 4)), _idx(rng, 4, (3, 6))]),
-    OpSpec("gather_dim0_smaller", lambda x, i: lib(x).gather(x, 0, i),
-           ref=lambda x, i: np.take_along_axis(x[:, :2], i, 0),
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 4)), _idx(rng, 3, (5, 2))]),
-    OpSpec("gather_3d_neg_dim", lambda x, i: x.gather(-2, i),
-           ref=lambda x, i: np.take_along_axis(x, i, 1),
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (2, 3, 4)), _idx(rng, 3, (2, 5, 4))]),
-    OpSpec("scatter_add", lambda x, i, s: x.scatter_add(0, i, s),
-           ref=lambda x, i, s: _scatter_ref(x, i, s, 0, True),
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 4)), _idx(rng, 3, (5, 4)),
-                                    rng.uniform(-2, 2, (5, 4))]),
-    OpSpec("scatter_add_src_larger", lambda x, i, s: lib(x).scatter_add(x, 1, i, s),
-           ref=lambda x, i, s: _scatter_ref(x, i, s, 1, True),
-           torch_fn=None, grad=True,
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 4)), _idx(rng, 4, (2, 3)),
-                                    rng.uniform(-2, 2, (3, 5))]),
-    OpSpec("scatter_src", lambda x, i, s: x.scatter(1, i, s),
-           ref=lambda x, i, s: _scatter_ref(x, i, s, 1, False),
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 5)), _perm_idx(rng, 5, 3, 3),
-                                    rng.uniform(-2, 2, (3, 3))]),
-    OpSpec("scatter_value", lambda x, i: x.scatter(1, i, 1.5),
-           ref=lambda x, i: _scatter_ref(x, i, np.full(i.shape, 1.5), 1, False),
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 5)), _idx(rng, 5, (3, 2))]),
-    OpSpec("index_select", lambda x, i: x.index_select(0, i), ref=lambda x, i: np.take(x, i, 0),
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (4, 3)), np.array([3, 0, 3, 1])]),
-    OpSpec("index_select_dim1", lambda x, i: lib(x).index_select(x, -2, i),
-           ref=lambda x, i: np.take(x, i, 1),
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (2, 5, 3)), np.array([2, 2, 0])]),
-    OpSpec("index_add", lambda x, i, s: x.index_add(1, i, s),
-           ref=lambda x, i, s: _index_add_ref(x, 1, i, s),
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 4)), np.array([0, 3, 0]),
-                                    rng.uniform(-2, 2, (3, 3))]),
-    OpSpec("take_along_dim", lambda x, i: lib(x).take_along_dim(x, i, dim=1),
-           ref=lambda x, i: np.take_along_axis(x, np.broadcast_to(i, (3, 2)), 1),
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 4)), _idx(rng, 4, (1, 2))]),
-    OpSpec("take_along_dim_flat", lambda x, i: lib(x).take_along_dim(x, i),
-           ref=lambda x, i: x.ravel()[i],
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 4)), _idx(rng, 12, (5,))]),
-    OpSpec("masked_fill", lambda x, m: x.masked_fill(m, 0.5), ref=lambda x, m: np.where(m, 0.5, x),
-           make_inputs=_mask((3, 4))),
-    OpSpec("masked_fill_broadcast", lambda x, m: lib(x).masked_fill(x, m, -1.0),
-           ref=lambda x, m: np.where(m, -1.0, x),
-           make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 4)), rng.uniform(size=(4,)) > 0.5]),
-    OpSpec("masked_select", lambda x, m: x.masked_select(m), ref=lambda x, m: x[m],
-           make_inputs=_mask((3, 4))),
+    OpSpec(
+        "gather_dim1",
+        lambda x, i: x.gather(1, i),
+        ref=lambda x, i: np.take_along_axis(x, i, 1),
+        make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 4)), _idx(rng, 4, (3, 6))],
+    ),
+    OpSpec(
+        "gather_dim0_smaller",
+        lambda x, i: lib(x).gather(x, 0, i),
+        ref=lambda x, i: np.take_along_axis(x[:, :2], i, 0),
+        make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 4)), _idx(rng, 3, (5, 2))],
+    ),
+    OpSpec(
+        "gather_3d_neg_dim",
+        lambda x, i: x.gather(-2, i),
+        ref=lambda x, i: np.take_along_axis(x, i, 1),
+        make_inputs=lambda rng: [rng.uniform(-2, 2, (2, 3, 4)), _idx(rng, 3, (2, 5, 4))],
+    ),
+    OpSpec(
+        "scatter_add",
+        lambda x, i, s: x.scatter_add(0, i, s),
+        ref=lambda x, i, s: _scatter_ref(x, i, s, 0, True),
+        make_inputs=lambda rng: [
+            rng.uniform(-2, 2, (3, 4)),
+            _idx(rng, 3, (5, 4)),
+            rng.uniform(-2, 2, (5, 4)),
+        ],
+    ),
+    OpSpec(
+        "scatter_add_src_larger",
+        lambda x, i, s: lib(x).scatter_add(x, 1, i, s),
+        ref=lambda x, i, s: _scatter_ref(x, i, s, 1, True),
+        torch_fn=None,
+        grad=True,
+        make_inputs=lambda rng: [
+            rng.uniform(-2, 2, (3, 4)),
+            _idx(rng, 4, (2, 3)),
+            rng.uniform(-2, 2, (3, 5)),
+        ],
+    ),
+    OpSpec(
+        "scatter_src",
+        lambda x, i, s: x.scatter(1, i, s),
+        ref=lambda x, i, s: _scatter_ref(x, i, s, 1, False),
+        make_inputs=lambda rng: [
+            rng.uniform(-2, 2, (3, 5)),
+            _perm_idx(rng, 5, 3, 3),
+            rng.uniform(-2, 2, (3, 3)),
+        ],
+    ),
+    OpSpec(
+        "scatter_value",
+        lambda x, i: x.scatter(1, i, 1.5),
+        ref=lambda x, i: _scatter_ref(x, i, np.full(i.shape, 1.5), 1, False),
+        make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 5)), _idx(rng, 5, (3, 2))],
+    ),
+    OpSpec(
+        "index_select",
+        lambda x, i: x.index_select(0, i),
+        ref=lambda x, i: np.take(x, i, 0),
+        make_inputs=lambda rng: [rng.uniform(-2, 2, (4, 3)), np.array([3, 0, 3, 1])],
+    ),
+    OpSpec(
+        "index_select_dim1",
+        lambda x, i: lib(x).index_select(x, -2, i),
+        ref=lambda x, i: np.take(x, i, 1),
+        make_inputs=lambda rng: [rng.uniform(-2, 2, (2, 5, 3)), np.array([2, 2, 0])],
+    ),
+    OpSpec(
+        "index_add",
+        lambda x, i, s: x.index_add(1, i, s),
+        ref=lambda x, i, s: _index_add_ref(x, 1, i, s),
+        make_inputs=lambda rng: [
+            rng.uniform(-2, 2, (3, 4)),
+            np.array([0, 3, 0]),
+            rng.uniform(-2, 2, (3, 3)),
+        ],
+    ),
+    OpSpec(
+        "take_along_dim",
+        lambda x, i: lib(x).take_along_dim(x, i, dim=1),
+        ref=lambda x, i: np.take_along_axis(x, np.broadcast_to(i, (3, 2)), 1),
+        make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 4)), _idx(rng, 4, (1, 2))],
+    ),
+    OpSpec(
+        "take_along_dim_flat",
+        lambda x, i: lib(x).take_along_dim(x, i),
+        ref=lambda x, i: x.ravel()[i],
+        make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 4)), _idx(rng, 12, (5,))],
+    ),
+    OpSpec(
+        "masked_fill",
+        lambda x, m: x.masked_fill(m, 0.5),
+        ref=lambda x, m: np.where(m, 0.5, x),
+        make_inputs=_mask((3, 4)),
+    ),
+    OpSpec(
+        "masked_fill_broadcast",
+        lambda x, m: lib(x).masked_fill(x, m, -1.0),
+        ref=lambda x, m: np.where(m, -1.0, x),
+        make_inputs=lambda rng: [rng.uniform(-2, 2, (3, 4)), rng.uniform(size=(4,)) > 0.5],
+    ),
+    OpSpec(
+        "masked_select",
+        lambda x, m: x.masked_select(m),
+        ref=lambda x, m: x[m],
+        make_inputs=_mask((3, 4)),
+    ),
     OpSpec("tril", lambda x: x.tril(), ref=np.tril, shapes=[(4, 5)]),
-    OpSpec("tril_neg", lambda x: lib(x).tril(x, -1), ref=lambda x: np.tril(x, -1),
-           shapes=[(2, 4, 3)]),
+    OpSpec(
+        "tril_neg", lambda x: lib(x).tril(x, -1), ref=lambda x: np.tril(x, -1), shapes=[(2, 4, 3)]
+    ),
     OpSpec("triu", lambda x: x.triu(), ref=np.triu, shapes=[(4, 5)]),
-    OpSpec("triu_pos", lambda x: lib(x).triu(x, diagonal=2), ref=lambda x: np.triu(x, 2),
-           shapes=[(2, 3, 5)]),
+    OpSpec(
+        "triu_pos",
+        lambda x: lib(x).triu(x, diagonal=2),
+        ref=lambda x: np.triu(x, 2),
+        shapes=[(2, 3, 5)],
+    ),
 ]
 
 
@@ -246,8 +340,11 @@ def test_setitem_matches_numpy(idx: Any, value: Any, dtype: Any) -> None:
     before = x._version
     v = ax.tensor(value) if isinstance(value, np.ndarray) else value
     x[idx] = v
-    a[idx] = np.squeeze(value, 0) if isinstance(value, np.ndarray) and value.ndim > a[idx].ndim \
+    a[idx] = (
+        np.squeeze(value, 0)
+        if isinstance(value, np.ndarray) and value.ndim > a[idx].ndim
         else value
+    )
     np.testing.assert_array_equal(x.numpy(), a)
     assert x._version > before
 
@@ -292,11 +389,12 @@ def test_setitem_autograd_mask_scalar_value() -> None:
     y[x > 0] = s
     y.sum().backward()
     assert s.grad.item() == 3.0
-    np.testing.assert_allclose(x.grad.numpy(), np.where(np.linspace(-1, 1, 6) > 0, 0,
-                                                        np.exp(np.linspace(-1, 1, 6))))
+    np.testing.assert_allclose(
+        x.grad.numpy(), np.where(np.linspace(-1, 1, 6) > 0, 0, np.exp(np.linspace(-1, 1, 6)))
+    )
+    z = x.exp()
+    z[0] = 1.0
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
-        z = x.exp()
-        z[0] = 1.0
         z.sum().backward()
 
 
@@ -304,7 +402,8 @@ def test_setitem_into_plain_leaf_records_history() -> None:
     z = ax.zeros(2, 3)
     v = ax.ones(3, requires_grad=True)
     z[1] = v * 2
-    assert z.requires_grad and z.grad_fn is not None
+    assert z.requires_grad
+    assert z.grad_fn is not None
     z.sum().backward()
     assert v.grad.tolist() == [2.0, 2.0, 2.0]
 
@@ -367,11 +466,14 @@ def test_index_put_accumulate() -> None:
 
 def test_inplace_variants_bump_version() -> None:
     x = ax.tensor(np.arange(12.0).reshape(3, 4))
-    for op in (lambda t: t.tril_(), lambda t: t.triu_(1),
-               lambda t: t.masked_fill_(t > 3, -1.0),
-               lambda t: t.scatter_(1, ax.tensor([[0], [1], [2]]), 9.0),
-               lambda t: t.scatter_add_(0, ax.tensor([[2, 2, 2, 2]]), ax.ones(1, 4, dtype=ax.float64)),
-               lambda t: t.index_add_(0, ax.tensor([1]), ax.ones(1, 4, dtype=ax.float64))):
+    for op in (
+        lambda t: t.tril_(),
+        lambda t: t.triu_(1),
+        lambda t: t.masked_fill_(t > 3, -1.0),
+        lambda t: t.scatter_(1, ax.tensor([[0], [1], [2]]), 9.0),
+        lambda t: t.scatter_add_(0, ax.tensor([[2, 2, 2, 2]]), ax.ones(1, 4, dtype=ax.float64)),
+        lambda t: t.index_add_(0, ax.tensor([1]), ax.ones(1, 4, dtype=ax.float64)),
+    ):
         before = x._version
         assert op(x) is x
         assert x._version > before
@@ -390,7 +492,8 @@ def test_nonzero() -> None:
     assert nz.dtype == ax.int64
     np.testing.assert_array_equal(nz.numpy(), np.argwhere(a))
     cols = ax.nonzero(x, as_tuple=True)
-    assert isinstance(cols, tuple) and len(cols) == 2
+    assert isinstance(cols, tuple)
+    assert len(cols) == 2
     for c, r in zip(cols, np.nonzero(a), strict=True):
         np.testing.assert_array_equal(c.numpy(), r)
     assert ax.nonzero(ax.tensor(5)).shape == (1, 0)
@@ -400,7 +503,8 @@ def test_nonzero() -> None:
 
 def test_one_hot() -> None:
     y = ax.one_hot(ax.tensor([[2, 0], [1, 2]]))
-    assert y.dtype == ax.int64 and y.shape == (2, 2, 3)
+    assert y.dtype == ax.int64
+    assert y.shape == (2, 2, 3)
     np.testing.assert_array_equal(y.numpy(), np.eye(3, dtype=np.int64)[[[2, 0], [1, 2]]])
     assert ax.one_hot(ax.tensor([1]), num_classes=4).tolist() == [[0, 1, 0, 0]]
 
@@ -451,7 +555,11 @@ def test_index_backward_deterministic_across_threads() -> None:
         (1.5, IndexError, "only integers, slices"),
         (slice(None, None, -1), ValueError, "step must be greater than zero"),
         ((Ellipsis, Ellipsis), IndexError, "single ellipsis"),
-        (([0, 1], [0, 1, 2]), IndexError, "shape mismatch: indexing tensors could not be broadcast"),
+        (
+            ([0, 1], [0, 1, 2]),
+            IndexError,
+            "shape mismatch: indexing tensors could not be broadcast",
+        ),
         ("a", TypeError, "valid indices"),
     ],
 )
@@ -497,7 +605,7 @@ def test_gather_scatter_errors() -> None:
         x.gather(1, ax.full((1, 1), 5, dtype=ax.int64))
     with pytest.raises(RuntimeError, match=r"no larger size than src \[1, 1\]"):
         x.scatter_add(1, i, ax.zeros(1, 1))
-    with pytest.raises(RuntimeError, match="Expected self.dtype to be equal to src.dtype"):
+    with pytest.raises(RuntimeError, match=r"Expected self\.dtype to be equal to src\.dtype"):
         x.scatter(1, i, ax.zeros(2, 2, dtype=ax.float64))
     with pytest.raises(IndexError, match="dimension out of range"):
         x.gather(2, i)
@@ -505,6 +613,8 @@ def test_gather_scatter_errors() -> None:
         x.index_select(0, i)
     with pytest.raises(IndexError, match="index out of range in self"):
         x.index_select(0, ax.tensor([3]))
+    with pytest.raises(RuntimeError, match="not broadcastable apart from dim 0"):
+        x.take_along_dim(ax.tensor([[0, 1]]), 0)
     with pytest.raises(RuntimeError, match=r"Number of indices \(1\) should be equal"):
         x.index_add(0, ax.tensor([0]), ax.zeros(2, 4))
 

@@ -189,6 +189,8 @@ def test_from_numpy_non_contiguous_and_errors() -> None:
         ax.from_numpy(base[::-1])
     with pytest.raises(TypeError, match="int32"):
         ax.from_numpy(base.astype(np.int32))
+    with pytest.raises(TypeError, match=">f8"):
+        ax.from_numpy(np.arange(3, dtype=">f8"))  # byte-swapped data cannot be viewed
 
 
 def test_numpy_and_asarray_zero_copy() -> None:

@@ -4,11 +4,10 @@ autograd node names and thread-count independence."""
 
 from __future__ import annotations
 
+import axonite as ax
 import numpy as np
 import pytest
 from opspec import OpSpec, run_forward, run_gradcheck, run_torch
-
-import axonite as ax
 
 
 def _addmm_ref(i: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -27,17 +26,24 @@ SPECS = [
     OpSpec("matmul_batch_vec", lambda a, b: a @ b, np.matmul, [(2, 3, 4), (4,)]),
     OpSpec("matmul_vec_batch", lambda a, b: a @ b, np.matmul, [(4,), (2, 4, 3)]),
     OpSpec("matmul_fn", lambda a, b: a.matmul(b), np.matmul, [(1, 2, 3), (2, 3, 2)]),
-    OpSpec("matmul_transposed", lambda a, b: a.mT @ b.mT, lambda a, b: a.T @ b.T,
-           [(3, 2), (4, 3)]),
+    OpSpec("matmul_transposed", lambda a, b: a.mT @ b.mT, lambda a, b: a.T @ b.T, [(3, 2), (4, 3)]),
     OpSpec("mm", lambda a, b: a.mm(b), np.matmul, [(3, 4), (4, 2)]),
     OpSpec("bmm", lambda a, b: a.bmm(b), np.matmul, [(2, 3, 4), (2, 4, 3)]),
     OpSpec("mv", lambda a, b: a.mv(b), np.matmul, [(3, 4), (4,)]),
     OpSpec("dot", lambda a, b: a.dot(b), np.dot, [(6,), (6,)]),
     OpSpec("outer", lambda a, b: a.outer(b), np.outer, [(3,), (4,)]),
-    OpSpec("addmm", lambda i, a, b: i.addmm(a, b, beta=0.5, alpha=2.0), _addmm_ref,
-           [(2, 4), (2, 3), (3, 4)]),
-    OpSpec("addmm_bias_row", lambda i, a, b: i.addmm(a, b, beta=0.5, alpha=2.0), _addmm_ref,
-           [(4,), (2, 3), (3, 4)]),
+    OpSpec(
+        "addmm",
+        lambda i, a, b: i.addmm(a, b, beta=0.5, alpha=2.0),
+        _addmm_ref,
+        [(2, 4), (2, 3), (3, 4)],
+    ),
+    OpSpec(
+        "addmm_bias_row",
+        lambda i, a, b: i.addmm(a, b, beta=0.5, alpha=2.0),
+        _addmm_ref,
+        [(4,), (2, 3), (3, 4)],
+    ),
     OpSpec("matmul_square_chain", lambda a: (a @ a) @ a, lambda a: a @ a @ a, [(3, 3)]),
 ]
 
@@ -64,15 +70,22 @@ def _rand(rng: np.random.Generator, *shape: int, dtype: type = np.float64) -> np
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
     ("sa", "sb"),
-    [((130, 70), (70, 90)), ((3, 65, 40), (40, 33)), ((4, 1, 2, 50), (3, 50, 20)),
-     ((0, 3), (3, 2)), ((2, 0), (0, 3)), ((3, 2, 0), (0, 4))],
+    [
+        ((130, 70), (70, 90)),
+        ((3, 65, 40), (40, 33)),
+        ((4, 1, 2, 50), (3, 50, 20)),
+        ((0, 3), (3, 2)),
+        ((2, 0), (0, 3)),
+        ((3, 2, 0), (0, 4)),
+    ],
 )
 def test_larger_and_empty_shapes(sa: tuple[int, ...], sb: tuple[int, ...], dtype: type) -> None:
     rng = np.random.default_rng(0)
     a, b = _rand(rng, *sa, dtype=dtype), _rand(rng, *sb, dtype=dtype)
     got = (ax.tensor(a) @ ax.tensor(b)).numpy()
     want = np.matmul(a.astype(np.float64), b.astype(np.float64))
-    assert got.shape == want.shape and got.dtype == dtype
+    assert got.shape == want.shape
+    assert got.dtype == dtype
     tol = 1e-4 if dtype == np.float32 else 1e-10
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol * 10)
 
@@ -104,7 +117,8 @@ def test_int64_matmul() -> None:
     i = ax.tensor(np.arange(5))
     m1, m2 = ax.tensor(rng.integers(-3, 3, (2, 3))), ax.tensor(rng.integers(-3, 3, (3, 5)))
     np.testing.assert_array_equal(
-        ax.addmm(i, m1, m2, beta=2, alpha=3).numpy(), 2 * np.arange(5) + 3 * (m1.numpy() @ m2.numpy())
+        ax.addmm(i, m1, m2, beta=2, alpha=3).numpy(),
+        2 * np.arange(5) + 3 * (m1.numpy() @ m2.numpy()),
     )
 
 
@@ -119,51 +133,81 @@ def test_rmatmul_and_not_implemented() -> None:
     a, b = ax.tensor(_rand(rng, 2, 3)), ax.tensor(_rand(rng, 3, 2))
     np.testing.assert_array_equal(b.__rmatmul__(a).numpy(), (a @ b).numpy())
     with pytest.raises(TypeError):
-        a @ 2  # noqa: B018
+        a @ 2
     with pytest.raises(TypeError):
-        2 @ a  # noqa: B018
+        2 @ a
 
 
 @pytest.mark.parametrize(
     ("fn", "exc", "match"),
     [
-        (lambda: ax.ones(2, 3) @ ax.ones(4, 5), RuntimeError,
-         r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)"),
-        (lambda: ax.ones(2, 3) @ ax.ones(3, 4, dtype=ax.float64), RuntimeError,
-         "expected m1 and m2 to have the same dtype, but got: float != double"),
-        (lambda: ax.ones(2, 2, dtype=ax.bool) @ ax.ones(2, 2, dtype=ax.bool), RuntimeError,
-         "not implemented for 'Bool'"),
-        (lambda: ax.ones(2, 3) @ ax.ones(4), RuntimeError,
-         r"size mismatch, got input \(2\), mat \(2x3\), vec \(4\)"),
+        (
+            lambda: ax.ones(2, 3) @ ax.ones(4, 5),
+            RuntimeError,
+            r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)",
+        ),
+        (
+            lambda: ax.ones(2, 3) @ ax.ones(3, 4, dtype=ax.float64),
+            RuntimeError,
+            "expected m1 and m2 to have the same dtype, but got: float != double",
+        ),
+        (
+            lambda: ax.ones(2, 2, dtype=ax.bool) @ ax.ones(2, 2, dtype=ax.bool),
+            RuntimeError,
+            "not implemented for 'Bool'",
+        ),
+        (
+            lambda: ax.ones(2, 3) @ ax.ones(4),
+            RuntimeError,
+            r"size mismatch, got input \(2\), mat \(2x3\), vec \(4\)",
+        ),
         (lambda: ax.ones(3) @ ax.ones(4), RuntimeError, "inconsistent tensor size"),
         (lambda: ax.ones(2, 2, 3) @ ax.ones(3, 3, 4), RuntimeError, "must match"),
-        (lambda: ax.ones(2, 2, 3) @ ax.ones(2, 4, 5), RuntimeError,
-         r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)"),
+        (
+            lambda: ax.ones(2, 2, 3) @ ax.ones(2, 4, 5),
+            RuntimeError,
+            r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)",
+        ),
         (lambda: ax.tensor(1.0) @ ax.ones(3), RuntimeError, "at least 1D"),
         (lambda: ax.mm(ax.ones(3), ax.ones(3, 3)), RuntimeError, "self must be a matrix"),
         (lambda: ax.mm(ax.ones(3, 3), ax.ones(3)), RuntimeError, "mat2 must be a matrix"),
         (lambda: ax.bmm(ax.ones(3, 3), ax.ones(3, 3)), RuntimeError, "batch1 must be a 3D"),
-        (lambda: ax.bmm(ax.ones(2, 3, 3), ax.ones(3, 3, 3)), RuntimeError,
-         r"batch2 tensor to be: \[2, 3\] but got: \[3, 3\]"),
-        (lambda: ax.mv(ax.ones(3, 3), ax.ones(3, 3)), RuntimeError,
-         "vector \\+ matrix @ vector expected, got 1, 2, 2"),
+        (
+            lambda: ax.bmm(ax.ones(2, 3, 3), ax.ones(3, 3, 3)),
+            RuntimeError,
+            r"batch2 tensor to be: \[2, 3\] but got: \[3, 3\]",
+        ),
+        (
+            lambda: ax.mv(ax.ones(3, 3), ax.ones(3, 3)),
+            RuntimeError,
+            "vector \\+ matrix @ vector expected, got 1, 2, 2",
+        ),
         (lambda: ax.dot(ax.ones(3, 1), ax.ones(3)), RuntimeError, "1D tensors expected"),
         (lambda: ax.dot(ax.ones(3), ax.ones(3, dtype=ax.float64)), RuntimeError, "same dtype"),
         (lambda: ax.outer(ax.ones(3, 1), ax.ones(3)), RuntimeError, "Expected 1-D argument self"),
-        (lambda: ax.addmm(ax.ones(2), ax.ones(2, 4), ax.ones(4, 3)), RuntimeError,
-         "cannot be broadcast"),
-        (lambda: ax.addmm(ax.ones(3), ax.ones(2, 4), ax.ones(5, 3)), RuntimeError,
-         r"\(2x4 and 5x3\)"),
+        (
+            lambda: ax.addmm(ax.ones(2), ax.ones(2, 4), ax.ones(4, 3)),
+            RuntimeError,
+            "cannot be broadcast",
+        ),
+        (
+            lambda: ax.addmm(ax.ones(3), ax.ones(2, 4), ax.ones(5, 3)),
+            RuntimeError,
+            r"\(2x4 and 5x3\)",
+        ),
     ],
 )
-def test_errors(fn, exc: type[Exception], match: str) -> None:  # noqa: ANN001
+def test_errors(fn, exc: type[Exception], match: str) -> None:
     with pytest.raises(exc, match=match):
         fn()
 
 
-def test_errors_match_torch_types(torch) -> None:  # noqa: ANN001
-    for f in (lambda m: m.ones(2, 3) @ m.ones(4, 5), lambda m: m.ones(3) @ m.ones(4),
-              lambda m: m.mm(m.ones(3), m.ones(3, 3))):
+def test_errors_match_torch_types(torch) -> None:
+    for f in (
+        lambda m: m.ones(2, 3) @ m.ones(4, 5),
+        lambda m: m.ones(3) @ m.ones(4),
+        lambda m: m.mm(m.ones(3), m.ones(3, 3)),
+    ):
         with pytest.raises(RuntimeError):
             f(torch)
         with pytest.raises(RuntimeError):
@@ -198,7 +242,10 @@ def test_batch_reduced_gradients() -> None:
 @pytest.mark.parametrize(("sa", "sb"), [((64, 3, 3), (64, 3, 3)), ((2, 200, 150), (150, 170))])
 def test_thread_count_independent(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
     rng = np.random.default_rng(5)
-    a, b = ax.tensor(_rand(rng, *sa, dtype=np.float32)), ax.tensor(_rand(rng, *sb, dtype=np.float32))
+    a, b = (
+        ax.tensor(_rand(rng, *sa, dtype=np.float32)),
+        ax.tensor(_rand(rng, *sb, dtype=np.float32)),
+    )
     before = ax.get_num_threads()
     try:
         ax.set_num_threads(1)

@@ -33,8 +33,8 @@ void check_finite(const Node& node, const TensorList& grads) {
   for (size_t i = 0; i < grads.size(); ++i) {
     if (!grads[i].defined() || !is_floating(grads[i].dtype())) continue;
     if (!all_finite(grads[i]))
-      fail(ErrorKind::RuntimeError, "Function '", node.name(), "' returned nan or inf values in its ",
-           i, "th output.");
+      fail(ErrorKind::RuntimeError, "Function '", node.name(),
+           "' returned nan or inf values in its ", i, "th output.");
   }
 }
 
@@ -70,8 +70,10 @@ void mark_needed(const std::vector<Node*>& nodes, const std::vector<Capture>& ca
 }
 
 void add_into(Tensor& slot, Tensor g) {
-  if (!slot.defined()) slot = std::move(g);
-  else slot = add(slot, g);
+  if (!slot.defined())
+    slot = std::move(g);
+  else
+    slot = add(slot, g);
 }
 
 // Runs the graph. With `captures`, gradients reaching those (node, input) pairs are returned
@@ -213,9 +215,8 @@ void backward(const TensorList& roots, const TensorList& grad_roots, bool retain
   run(roots, grad_roots, retain_graph, create_graph, {}, inputs);
 }
 
-TensorList grad(const TensorList& outputs, const TensorList& inputs,
-                const TensorList& grad_outputs, bool retain_graph, bool create_graph,
-                bool allow_unused) {
+TensorList grad(const TensorList& outputs, const TensorList& inputs, const TensorList& grad_outputs,
+                bool retain_graph, bool create_graph, bool allow_unused) {
   std::vector<Edge> edges;
   for (size_t i = 0; i < inputs.size(); ++i) {
     AXONITE_CHECK(inputs[i].requires_grad(), RuntimeError, "grad: input ", i,

@@ -12,9 +12,8 @@ void backward(const TensorList& roots, const TensorList& grad_roots, bool retain
               bool create_graph, const TensorList& inputs = {});
 
 // Gradients of `outputs` w.r.t. `inputs` without touching `.grad`.
-TensorList grad(const TensorList& outputs, const TensorList& inputs,
-                const TensorList& grad_outputs, bool retain_graph, bool create_graph,
-                bool allow_unused);
+TensorList grad(const TensorList& outputs, const TensorList& inputs, const TensorList& grad_outputs,
+                bool retain_graph, bool create_graph, bool allow_unused);
 
 // The node whose apply() the engine is running on this thread, or nullptr. Saved outputs are
 // re-attached to it on unpack (see Note [Saved tensors]).

@@ -10,8 +10,7 @@ bool any_needs_grad(const TensorList& ts) {
   return false;
 }
 
-void record(const char* name, const TensorList& inputs, const TensorList& outputs,
-            BackwardFn fn) {
+void record(const char* name, const TensorList& inputs, const TensorList& outputs, BackwardFn fn) {
   auto node = std::make_shared<LambdaNode>(name, std::move(fn));
   node->next_edges.reserve(inputs.size());
   for (const Tensor& t : inputs)

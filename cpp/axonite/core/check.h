@@ -37,15 +37,15 @@ template <class... Args>
 }  // namespace ax
 
 // AXONITE_CHECK(cond, Kind, message parts...): throws ax::Error of ErrorKind::Kind when cond fails.
-#define AXONITE_CHECK(cond, kind, ...)                  \
-  do {                                                  \
+#define AXONITE_CHECK(cond, kind, ...)                           \
+  do {                                                           \
     if (!(cond)) ::ax::fail(::ax::ErrorKind::kind, __VA_ARGS__); \
   } while (0)
 
 // Internal invariant; failure is a bug in axonite, reported as RuntimeError.
-#define AXONITE_ASSERT(cond)                                                          \
-  do {                                                                                \
-    if (!(cond))                                                                      \
-      ::ax::fail(::ax::ErrorKind::RuntimeError, "internal assert failed: " #cond " at ", \
-                 __FILE__, ":", __LINE__);                                            \
+#define AXONITE_ASSERT(cond)                                                                       \
+  do {                                                                                             \
+    if (!(cond))                                                                                   \
+      ::ax::fail(::ax::ErrorKind::RuntimeError, "internal assert failed: " #cond " at ", __FILE__, \
+                 ":", __LINE__);                                                                   \
   } while (0)

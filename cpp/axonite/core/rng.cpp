@@ -47,8 +47,10 @@ void Generator::set_state(const PhiloxStream& s) {
 }
 
 Generator& default_generator() {
-  static Generator g;  // never destroyed before ops that may run during interpreter shutdown
-  return g;
+  // Leaked on purpose: ops that run during static destruction (interpreter shutdown, other
+  // translation units' destructors) may still draw from it.
+  static Generator* g = new Generator();
+  return *g;
 }
 
 namespace rng {
@@ -63,8 +65,19 @@ struct Lanes {
   alignas(64) uint32_t w[4][kChunk];  // w[k][i]: word k of block (first + i)
 };
 
+// The hot loops are cloned for AVX2 / AVX-512 and one clone is picked at load time (GNU ifunc)
+// while the rest of the library stays baseline x86-64. This file is built with
+// -ffp-contract=off: a fused a*b+c in a vector body but not in its scalar remainder would make
+// values depend on where a thread's chunk starts. With IEEE ops in a fixed order and integer
+// Philox, every clone computes the same bits.
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#define AXONITE_RNG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define AXONITE_RNG_CLONES
+#endif
+
 // Philox words of blocks [b0, b0 + nb), nb <= kChunk. Written lane-wise so the loop vectorizes.
-void philox_lanes(const PhiloxStream& s, uint64_t b0, int64_t nb, Lanes& L) {
+AXONITE_RNG_CLONES void philox_lanes(const PhiloxStream& s, uint64_t b0, int64_t nb, Lanes& L) {
   const uint32_t k0 = static_cast<uint32_t>(s.seed), k1 = static_cast<uint32_t>(s.seed >> 32);
   const uint32_t o0 = static_cast<uint32_t>(s.offset), o1 = static_cast<uint32_t>(s.offset >> 32);
 #pragma omp simd
@@ -198,16 +211,21 @@ void uniform(double* out, int64_t n, const PhiloxStream& s, double lo, double hi
   });
 }
 
+// z[2k + {0, 1}][i]: the Box-Muller pair from words (2k, 2k + 1) of block i.
+AXONITE_RNG_CLONES void box_muller_lanes(const Lanes& L, int64_t nb, float (*z)[kChunk]) {
+#pragma omp simd
+  for (int64_t i = 0; i < nb; ++i) {
+    box_muller(L.w[0][i], L.w[1][i], &z[0][i], &z[1][i]);
+    box_muller(L.w[2][i], L.w[3][i], &z[2][i], &z[3][i]);
+  }
+}
+
 // out: (n,) float32 <- 4 elements per block: words (0, 1) and (2, 3) each make a Box-Muller pair.
 void normal(float* out, int64_t n, const PhiloxStream& s, double mean, double std) {
   const float m = static_cast<float>(mean), sd = static_cast<float>(std);
   for_each_chunk(n, 4, s, [&](int64_t c, int64_t nb, const Lanes& L) {
     alignas(64) float z[4][kChunk];
-#pragma omp simd
-    for (int64_t i = 0; i < nb; ++i) {
-      box_muller(L.w[0][i], L.w[1][i], &z[0][i], &z[1][i]);
-      box_muller(L.w[2][i], L.w[3][i], &z[2][i], &z[3][i]);
-    }
+    box_muller_lanes(L, nb, z);
     scatter<4>(n, c, nb, [&](int64_t i, int k, int64_t e) { out[e] = m + sd * z[k][i]; });
   });
 }
@@ -215,12 +233,15 @@ void normal(float* out, int64_t n, const PhiloxStream& s, double mean, double st
 // out: (n,) float64 <- 2 elements per block: one Box-Muller pair from two 53-bit uniforms.
 void normal(double* out, int64_t n, const PhiloxStream& s, double mean, double std) {
   for_each_chunk(n, 2, s, [&](int64_t c, int64_t nb, const Lanes& L) {
-    scatter<2>(n, c, nb, [&](int64_t i, int k, int64_t e) {
+    alignas(64) double z[2][kChunk];
+    for (int64_t i = 0; i < nb; ++i) {
       const double u1 = 1.0 - u53(L.w[0][i], L.w[1][i]);  // (0, 1]
       const double r = std::sqrt(-2.0 * std::log(u1));
       const double t = kTwoPi * u53(L.w[2][i], L.w[3][i]);
-      out[e] = mean + std * (k == 0 ? r * std::cos(t) : r * std::sin(t));
-    });
+      z[0][i] = r * std::cos(t);
+      z[1][i] = r * std::sin(t);
+    }
+    scatter<2>(n, c, nb, [&](int64_t i, int k, int64_t e) { out[e] = mean + std * z[k][i]; });
   });
 }
 

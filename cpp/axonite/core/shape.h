@@ -91,8 +91,9 @@ Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op);
 // Wrap a possibly negative dim into [0, ndim); IndexError naming `op` when out of range.
 inline int wrap_dim(int64_t dim, int ndim, const char* op) {
   const int64_t n = ndim > 0 ? ndim : 1;
-  AXONITE_CHECK(dim >= -n && dim < n, IndexError, op, ": dimension out of range (expected to be in range of [",
-                -n, ", ", n - 1, "], but got ", dim, ")");
+  AXONITE_CHECK(dim >= -n && dim < n, IndexError, op,
+                ": dimension out of range (expected to be in range of [", -n, ", ", n - 1,
+                "], but got ", dim, ")");
   return static_cast<int>(dim < 0 ? dim + n : dim);
 }
 

@@ -10,15 +10,48 @@
 namespace ax::cpu {
 
 enum class BinaryOp : uint8_t {
-  Add, Sub, Mul, Div, FloorDiv, Rem, Pow, Maximum, Minimum,
-  Eq, Ne, Lt, Le, Gt, Ge,     // output bool
-  BitAnd, BitOr, BitXor,      // bool and int64 only
+  Add,
+  Sub,
+  Mul,
+  Div,
+  FloorDiv,
+  Rem,
+  Pow,
+  Maximum,
+  Minimum,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,  // output bool
+  BitAnd,
+  BitOr,
+  BitXor,  // bool and int64 only
   Count
 };
 
 enum class UnaryOp : uint8_t {
-  Neg, Exp, Log, Log1p, Expm1, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid, Relu,
-  Floor, Ceil, Round, Reciprocal, LogicalNot, Count
+  Neg,
+  Exp,
+  Log,
+  Log1p,
+  Expm1,
+  Sqrt,
+  Rsqrt,
+  Abs,
+  Sign,
+  Sin,
+  Cos,
+  Tanh,
+  Sigmoid,
+  Relu,
+  Floor,
+  Ceil,
+  Round,
+  Reciprocal,
+  LogicalNot,
+  Count
 };
 
 // out[i] = a[i] op b[i] for i < n; so/sa/sb are byte strides (0 = broadcast scalar).

@@ -36,7 +36,7 @@ void index_rows_put(char* indexed, const char* dense, const IndexRows& g, DType 
 // destination); side `b` sits at the index's own coordinates (gather's output, scatter's src).
 struct DimLines {
   Dims line_sizes;
-  Dims idx_strides, a_strides, b_strides;  // bytes, one per line dim
+  Dims idx_strides, a_strides, b_strides;         // bytes, one per line dim
   int64_t J = 0, idx_sd = 0, a_sd = 0, b_sd = 0;  // along dim, bytes
   int64_t dim_size = 0;                           // a's size along dim
 };

@@ -23,10 +23,10 @@ Tensor expand(const Tensor& x, const Dims& sizes) {
     }
     const int64_t have = x.sizes()[j];
     if (want == -1) want = have;
-    AXONITE_CHECK(have == want || have == 1, ValueError, "expand: the expanded size of the tensor (",
-                  want, ") must match the existing size (", have, ") at non-singleton dimension ",
-                  i, ". Target sizes: ", shape_str(sizes), ". Tensor sizes: ",
-                  shape_str(x.sizes()));
+    AXONITE_CHECK(have == want || have == 1, ValueError,
+                  "expand: the expanded size of the tensor (", want,
+                  ") must match the existing size (", have, ") at non-singleton dimension ", i,
+                  ". Target sizes: ", shape_str(sizes), ". Tensor sizes: ", shape_str(x.sizes()));
     out[i] = want;
     st[i] = have == want ? x.strides()[j] : 0;
   }

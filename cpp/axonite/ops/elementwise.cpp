@@ -68,8 +68,8 @@ void cast_into(const Tensor& dst, const Tensor& src) {
                   });
 }
 
-Tensor binary_raw(BinaryOp op, const Tensor& a0, const Tensor& b0, DType compute,
-                  DType out_dtype, const char* name) {
+Tensor binary_raw(BinaryOp op, const Tensor& a0, const Tensor& b0, DType compute, DType out_dtype,
+                  const char* name) {
   cpu::BinaryKernel k = cpu::binary_kernel(op, compute);
   AXONITE_CHECK(k != nullptr, TypeError, name, ": not supported for dtypes ",
                 dtype_name(a0.dtype()), " and ", dtype_name(b0.dtype()));
@@ -103,8 +103,7 @@ Tensor binary_raw(BinaryOp op, const Tensor& a0, const Tensor& b0, DType compute
 
 Tensor unary_raw(cpu::UnaryOp op, const Tensor& x, const char* name) {
   cpu::UnaryKernel k = cpu::unary_kernel(op, x.dtype());
-  AXONITE_CHECK(k != nullptr, TypeError, name, ": not supported for dtype ",
-                dtype_name(x.dtype()));
+  AXONITE_CHECK(k != nullptr, TypeError, name, ": not supported for dtype ", dtype_name(x.dtype()));
   Tensor out = Tensor::empty(x.sizes(), x.dtype());
   const int64_t es = itemsize(x.dtype());
   if (x.is_contiguous()) {
@@ -139,10 +138,11 @@ void check_inplace(const Tensor& self, const Tensor& other, const char* name) {
   AXONITE_CHECK(!(self.is_leaf() && self.requires_grad()), RuntimeError, name,
                 ": a leaf Variable that requires grad is being used in an in-place operation.");
   const bool base_grad = self.impl()->view_base && self.impl()->view_base->requires_grad;
-  AXONITE_CHECK(!(base_grad || (self.impl()->view_base && other.defined() && other.requires_grad())),
-                RuntimeError, name,
-                ": in-place modification of a view of a tensor that requires grad is not "
-                "supported; use the out-of-place op (e.g. torch.where / index_put) instead.");
+  AXONITE_CHECK(
+      !(base_grad || (self.impl()->view_base && other.defined() && other.requires_grad())),
+      RuntimeError, name,
+      ": in-place modification of a view of a tensor that requires grad is not "
+      "supported; use the out-of-place op (e.g. torch.where / index_put) instead.");
 }
 
 }  // namespace detail
@@ -180,10 +180,11 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = binary_raw(dt == DType::Bool ? BinaryOp::BitAnd : BinaryOp::Mul, a, b, dt, dt, "mul");
   if (autograd::any_needs_grad({a, b})) {
     autograd::SavedTensor sa(a, false), sb(b, false);
-    autograd::record("MulBackward0", {a, b}, y, [a = meta(a), b = meta(b), sa, sb](const Tensor& g) {
-      return TensorList{a.requires_grad ? grad_for(mul(g, sb.unpack()), a) : Tensor(),
-                        b.requires_grad ? grad_for(mul(g, sa.unpack()), b) : Tensor()};
-    });
+    autograd::record(
+        "MulBackward0", {a, b}, y, [a = meta(a), b = meta(b), sa, sb](const Tensor& g) {
+          return TensorList{a.requires_grad ? grad_for(mul(g, sb.unpack()), a) : Tensor(),
+                            b.requires_grad ? grad_for(mul(g, sa.unpack()), b) : Tensor()};
+        });
   }
   return y;
 }
@@ -194,13 +195,14 @@ Tensor div(const Tensor& a, const Tensor& b) {
   Tensor y = binary_raw(BinaryOp::Div, a, b, dt, dt, "div");
   if (autograd::any_needs_grad({a, b})) {
     autograd::SavedTensor sa(a, false), sb(b, false);
-    autograd::record("DivBackward0", {a, b}, y, [a = meta(a), b = meta(b), sa, sb](const Tensor& g) {
-      Tensor bv = sb.unpack();
-      Tensor ga = a.requires_grad ? grad_for(div(g, bv), a) : Tensor();
-      Tensor gb = b.requires_grad ? grad_for(neg(div(mul(g, sa.unpack()), mul(bv, bv))), b)
-                                    : Tensor();
-      return TensorList{ga, gb};
-    });
+    autograd::record(
+        "DivBackward0", {a, b}, y, [a = meta(a), b = meta(b), sa, sb](const Tensor& g) {
+          Tensor bv = sb.unpack();
+          Tensor ga = a.requires_grad ? grad_for(div(g, bv), a) : Tensor();
+          Tensor gb =
+              b.requires_grad ? grad_for(neg(div(mul(g, sa.unpack()), mul(bv, bv))), b) : Tensor();
+          return TensorList{ga, gb};
+        });
   }
   return y;
 }
@@ -220,10 +222,11 @@ Tensor floor_divide(const Tensor& a, const Tensor& b) {
   // Piecewise constant: the gradient is zero almost everywhere, as in PyTorch.
   Tensor y = binary_raw(BinaryOp::FloorDiv, a, b, dt, dt, "floor_divide");
   if (autograd::any_needs_grad({a, b})) {
-    autograd::record("FloorDivideBackward0", {a, b}, y, [a = meta(a), b = meta(b)](const Tensor& g) {
-      Tensor z = zeros_like(g);
-      return TensorList{grad_for(z, a), grad_for(z, b)};
-    });
+    autograd::record("FloorDivideBackward0", {a, b}, y,
+                     [a = meta(a), b = meta(b)](const Tensor& g) {
+                       Tensor z = zeros_like(g);
+                       return TensorList{grad_for(z, a), grad_for(z, b)};
+                     });
   }
   return y;
 }
@@ -235,11 +238,13 @@ Tensor remainder(const Tensor& a, const Tensor& b) {
   Tensor y = binary_raw(BinaryOp::Rem, a, b, dt, dt, "remainder");
   if (autograd::any_needs_grad({a, b})) {
     autograd::SavedTensor sa(a, false), sb(b, false);
-    autograd::record("RemainderBackward0", {a, b}, y, [a = meta(a), b = meta(b), sa, sb](const Tensor& g) {
-      Tensor gb;
-      if (b.requires_grad) gb = grad_for(neg(mul(g, floor_divide(sa.unpack(), sb.unpack()))), b);
-      return TensorList{grad_for(g, a), gb};
-    });
+    autograd::record("RemainderBackward0", {a, b}, y,
+                     [a = meta(a), b = meta(b), sa, sb](const Tensor& g) {
+                       Tensor gb;
+                       if (b.requires_grad)
+                         gb = grad_for(neg(mul(g, floor_divide(sa.unpack(), sb.unpack()))), b);
+                       return TensorList{grad_for(g, a), gb};
+                     });
   }
   return y;
 }
@@ -250,31 +255,34 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     Tensor neg_exp = lt(b, scalar_tensor_int(0, true));
     const bool* p = neg_exp.data<bool>();
     for (int64_t i = 0; i < neg_exp.numel(); ++i)
-      AXONITE_CHECK(!p[i], RuntimeError, "pow: integers to negative integer powers are not allowed");
+      AXONITE_CHECK(!p[i], RuntimeError,
+                    "pow: integers to negative integer powers are not allowed");
   }
   Tensor y = binary_raw(BinaryOp::Pow, a, b, dt, dt, "pow");
   if (autograd::any_needs_grad({a, b})) {
     autograd::SavedTensor sa(a, false), sb(b, false), sy(y, true);
-    autograd::record("PowBackward1", {a, b}, y, [a = meta(a), b = meta(b), sa, sb, sy](const Tensor& g) {
-      Tensor av = sa.unpack(), bv = sb.unpack();
-      Tensor ga, gb;
-      if (a.requires_grad) {
-        // d/da a^b = b * a^(b-1); zero where b == 0 (PyTorch's convention at a == 0).
-        Tensor one = scalar_tensor(1.0, bv.dtype(), true);
-        Tensor d = mul(bv, pow(av, sub(bv, one)));
-        d = where(eq(bv, scalar_tensor(0.0, bv.dtype(), true)), zeros_like(d), d);
-        ga = grad_for(mul(g, d), a);
-      }
-      if (b.requires_grad) {
-        // d/db a^b = a^b * log(a); defined as 0 where a == 0 and b >= 0.
-        Tensor d = mul(sy.unpack(), log(av));
-        Tensor mask = bitwise_and(eq(av, scalar_tensor(0.0, av.dtype(), true)),
-                                  ge(bv, scalar_tensor(0.0, bv.dtype(), true)));
-        d = where(mask, zeros_like(d), d);
-        gb = grad_for(mul(g, d), b);
-      }
-      return TensorList{ga, gb};
-    });
+    autograd::record("PowBackward1", {a, b}, y,
+                     [a = meta(a), b = meta(b), sa, sb, sy](const Tensor& g) {
+                       Tensor av = sa.unpack(), bv = sb.unpack();
+                       Tensor ga, gb;
+                       if (a.requires_grad) {
+                         // d/da a^b = b * a^(b-1); zero where b == 0 (PyTorch's convention at a ==
+                         // 0).
+                         Tensor one = scalar_tensor(1.0, bv.dtype(), true);
+                         Tensor d = mul(bv, pow(av, sub(bv, one)));
+                         d = where(eq(bv, scalar_tensor(0.0, bv.dtype(), true)), zeros_like(d), d);
+                         ga = grad_for(mul(g, d), a);
+                       }
+                       if (b.requires_grad) {
+                         // d/db a^b = a^b * log(a); defined as 0 where a == 0 and b >= 0.
+                         Tensor d = mul(sy.unpack(), log(av));
+                         Tensor mask = bitwise_and(eq(av, scalar_tensor(0.0, av.dtype(), true)),
+                                                   ge(bv, scalar_tensor(0.0, bv.dtype(), true)));
+                         d = where(mask, zeros_like(d), d);
+                         gb = grad_for(mul(g, d), b);
+                       }
+                       return TensorList{ga, gb};
+                     });
   }
   return y;
 }
@@ -322,8 +330,9 @@ Tensor ge(const Tensor& a, const Tensor& b) { return compare(BinaryOp::Ge, a, b,
 
 static Tensor bitwise(BinaryOp op, const Tensor& a, const Tensor& b, const char* name) {
   const DType dt = result_type(a, b);
-  AXONITE_CHECK(!is_floating(dt), TypeError, name, ": only bool and integer tensors are supported, got ",
-                dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
+  AXONITE_CHECK(!is_floating(dt), TypeError, name,
+                ": only bool and integer tensors are supported, got ", dtype_name(a.dtype()),
+                " and ", dtype_name(b.dtype()));
   return binary_raw(op, a, b, dt, dt, name);
 }
 Tensor bitwise_and(const Tensor& a, const Tensor& b) {
@@ -336,7 +345,8 @@ Tensor bitwise_xor(const Tensor& a, const Tensor& b) {
   return bitwise(BinaryOp::BitXor, a, b, "bitwise_xor");
 }
 Tensor logical_not(const Tensor& a) {
-  if (a.dtype() == DType::Bool) return detail::unary_raw(cpu::UnaryOp::LogicalNot, a, "logical_not");
+  if (a.dtype() == DType::Bool)
+    return detail::unary_raw(cpu::UnaryOp::LogicalNot, a, "logical_not");
   return eq(a, scalar_tensor_int(0, true));
 }
 
@@ -368,11 +378,12 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
                     });
   });
   if (autograd::any_needs_grad({a, b})) {
-    autograd::record("WhereBackward0", {a, b}, y, [cond, a = meta(a), b = meta(b)](const Tensor& g) {
-      Tensor z = zeros_like(g);
-      return TensorList{a.requires_grad ? grad_for(where(cond, g, z), a) : Tensor(),
-                        b.requires_grad ? grad_for(where(cond, z, g), b) : Tensor()};
-    });
+    autograd::record(
+        "WhereBackward0", {a, b}, y, [cond, a = meta(a), b = meta(b)](const Tensor& g) {
+          Tensor z = zeros_like(g);
+          return TensorList{a.requires_grad ? grad_for(where(cond, g, z), a) : Tensor(),
+                            b.requires_grad ? grad_for(where(cond, z, g), b) : Tensor()};
+        });
   }
   return y;
 }

@@ -1,13 +1,12 @@
 // Indexing by a Python-style spec: the basic part (ints, slices, None, Ellipsis) walks views,
 // the advanced part (int64/bool tensors) gathers rows through one offset table; index_put
-// writes through the same machinery. Also index_select/index_add and the masked ops.
+// writes through the same machinery. Also index_select/index_add and masked_select.
 #include "axonite/ops/indexing.h"
 
 #include <algorithm>
 #include <cstring>
 
 #include "axonite/autograd/record.h"
-#include "axonite/kernels/cpu/loops.h"
 #include "axonite/kernels/indexing.h"
 #include "axonite/ops/broadcast.h"
 #include "axonite/ops/creation.h"
@@ -74,23 +73,33 @@ Walked walk(const Tensor& x, const IndexSpec& spec) {
   };
   for (const TensorIndex& it : spec) {
     switch (it.kind) {
-      case Kind::Integer: select_int(it.integer); break;
+      case Kind::Integer:
+        select_int(it.integer);
+        break;
       case Kind::Slice:
         AXONITE_CHECK(it.step > 0, ValueError, "step must be greater than zero");
         r = slice(r, dim, it.start, it.stop, it.step);
         ++dim;
         break;
-      case Kind::None: r = unsqueeze(r, dim++); break;
-      case Kind::Ellipsis: dim += x.dim() - specified; break;
-      case Kind::Boolean: new_bool_dim(it.integer != 0); break;
+      case Kind::None:
+        r = unsqueeze(r, dim++);
+        break;
+      case Kind::Ellipsis:
+        dim += x.dim() - specified;
+        break;
+      case Kind::Boolean:
+        new_bool_dim(it.integer != 0);
+        break;
       case Kind::Tensor: {
         const Tensor& t = it.tensor;
         AXONITE_CHECK(t.dtype() == DType::Int64 || t.dtype() == DType::Bool, IndexError,
                       "tensors used as indices must be long, int, byte or bool tensors (got ",
                       dtype_name(t.dtype()), ")");
         if (t.dim() == 0) {  // 0-d tensors act like the Python scalar they hold
-          if (t.dtype() == DType::Bool) new_bool_dim(*t.data<bool>());
-          else select_int(*t.data<int64_t>());
+          if (t.dtype() == DType::Bool)
+            new_bool_dim(*t.data<bool>());
+          else
+            select_int(*t.data<int64_t>());
           break;
         }
         record(dim, t);
@@ -128,8 +137,8 @@ TensorList expand_indices(const Tensor& src, const TensorList& adv) {
     const Tensor nz = nonzero(t);  // (n, k)
     if (static_cast<int>(out.size()) < d + k) out.resize(d + k);
     for (int j = 0; j < k; ++j)
-      out[d + j] = Tensor::from_storage(nz.storage(), Dims{nz.size(0)}, Dims{k},
-                                        nz.offset() + j, DType::Int64);
+      out[d + j] = Tensor::from_storage(nz.storage(), Dims{nz.size(0)}, Dims{k}, nz.offset() + j,
+                                        DType::Int64);
   }
   return out;
 }
@@ -238,8 +247,10 @@ Tensor prep_value(const Tensor& value, const Dims& target, const Tensor& dst) {
   AXONITE_CHECK(ok, RuntimeError, "shape mismatch: value tensor of shape ",
                 shape_str(value.sizes()), " cannot be broadcast to indexing result of shape ",
                 shape_str(target));
-  if (v.dtype() != dst.dtype()) v = to_dtype(v, dst.dtype());
-  else if (v.storage() == dst.storage()) v = clone(v);
+  if (v.dtype() != dst.dtype())
+    v = to_dtype(v, dst.dtype());
+  else if (v.storage() == dst.storage())
+    v = clone(v);
   return v;
 }
 
@@ -294,19 +305,16 @@ void record_spec_put(const Tensor& x, const IndexSpec& spec, const Tensor& value
                    });
 }
 
-void record_list_put(const Tensor& x, const TensorList& idx, const Tensor& values,
-                     bool accumulate, const Tensor& out) {
-  autograd::record("IndexPutBackward0", {x, values}, out,
-                   [idx, accumulate, xg = x.requires_grad(),
-                    vm = value_meta(values)](const Tensor& g) {
-                     Tensor gx, gv;
-                     if (xg)
-                       gx = accumulate ? g
-                                       : index_put(g, idx, scalar_tensor(0.0, g.dtype(), true),
-                                                   false);
-                     if (vm.requires_grad) gv = value_grad(advanced_index(g, idx), vm);
-                     return TensorList{gx, gv};
-                   });
+void record_list_put(const Tensor& x, const TensorList& idx, const Tensor& values, bool accumulate,
+                     const Tensor& out) {
+  autograd::record(
+      "IndexPutBackward0", {x, values}, out,
+      [idx, accumulate, xg = x.requires_grad(), vm = value_meta(values)](const Tensor& g) {
+        Tensor gx, gv;
+        if (xg) gx = accumulate ? g : index_put(g, idx, scalar_tensor(0.0, g.dtype(), true), false);
+        if (vm.requires_grad) gv = value_grad(advanced_index(g, idx), vm);
+        return TensorList{gx, gv};
+      });
 }
 
 }  // namespace
@@ -332,13 +340,13 @@ Tensor index_gather_raw(const Tensor& x, const TensorList& indices) {
   g.dense_p = g.nb * q * es;
   g.dense_post_strides = contiguous_strides(g.post_sizes);
   for (int i = 0; i < g.dense_post_strides.size(); ++i) g.dense_post_strides[i] *= es;
-  cpu::index_rows_gather(static_cast<char*>(out.raw_data()),
-                         static_cast<const char*>(x.raw_data()), g, es);
+  cpu::index_rows_gather(static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
+                         g, es);
   return out;
 }
 
-void index_put_raw(const Tensor& x, const TensorList& indices, const Tensor& value,
-                   bool accumulate, const char* op) {
+void index_put_raw(const Tensor& x, const TensorList& indices, const Tensor& value, bool accumulate,
+                   const char* op) {
   check_no_overlap(x, op);
   Plan p = make_plan(x, indices);
   Tensor v = prep_value(value, p.result, x);
@@ -360,8 +368,8 @@ void index_put_raw(const Tensor& x, const TensorList& indices, const Tensor& val
     g.dense_post_strides = contiguous_strides(g.post_sizes);
     for (int i = 0; i < g.dense_post_strides.size(); ++i) g.dense_post_strides[i] *= es;
   }
-  cpu::index_rows_put(static_cast<char*>(x.raw_data()), static_cast<const char*>(v.raw_data()),
-                      g, x.dtype(), accumulate);
+  cpu::index_rows_put(static_cast<char*>(x.raw_data()), static_cast<const char*>(v.raw_data()), g,
+                      x.dtype(), accumulate);
 }
 
 }  // namespace detail
@@ -490,10 +498,9 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
                          g, itemsize(x.dtype()));
   if (x.dim() == 0) y = Tensor::from_storage(y.storage(), Dims{}, Dims{}, 0, y.dtype());
   if (autograd::needs_grad(x)) {
-    autograd::record("IndexSelectBackward0", {x}, y,
-                     [shape = x.sizes(), d, idx](const Tensor& g) {
-                       return TensorList{index_add(zeros(shape, g.dtype()), d, idx, g)};
-                     });
+    autograd::record("IndexSelectBackward0", {x}, y, [shape = x.sizes(), d, idx](const Tensor& g) {
+      return TensorList{index_add(zeros(shape, g.dtype()), d, idx, g)};
+    });
   }
   return y;
 }
@@ -513,16 +520,16 @@ void index_add_raw(const Tensor& x, int d, const Tensor& idx, const Tensor& sour
                 idx.numel(), ") should be equal to source.size(dim): (", src.size(d),
                 "), for dim: ", d);
   for (int i = 0; i < xs.dim(); ++i)
-    AXONITE_CHECK(i == d || src.size(i) == xs.size(i), RuntimeError,
-                  "index_add_(): source ", shape_str(source.sizes()), " and self ",
-                  shape_str(x.sizes()), " must have the same shape apart from dim ", d);
+    AXONITE_CHECK(i == d || src.size(i) == xs.size(i), RuntimeError, "index_add_(): source ",
+                  shape_str(source.sizes()), " and self ", shape_str(x.sizes()),
+                  " must have the same shape apart from dim ", d);
   check_index_range(idx, xs.size(d), d, "index_add_()");
   detail::check_no_overlap(x, "index_add_()");
   const Tensor sc = contiguous(src);
   std::vector<int64_t> offs;
   const cpu::IndexRows g = dim_rows(xs, d, idx, &offs);
-  cpu::index_rows_put(static_cast<char*>(xs.raw_data()), static_cast<const char*>(sc.raw_data()),
-                      g, x.dtype(), true);
+  cpu::index_rows_put(static_cast<char*>(xs.raw_data()), static_cast<const char*>(sc.raw_data()), g,
+                      x.dtype(), true);
 }
 
 void record_index_add(const Tensor& x, int d, const Tensor& idx, const Tensor& source,
@@ -562,60 +569,7 @@ Tensor index_add_(const Tensor& x, int64_t dim, const Tensor& index, const Tenso
   return x;
 }
 
-// ---- masked ops ---------------------------------------------------------------------------
-
-namespace {
-void check_mask_value(const Tensor& mask, const Tensor& value, const char* op) {
-  AXONITE_CHECK(mask.dtype() == DType::Bool, RuntimeError, op,
-                " only supports boolean masks, but got mask with dtype ",
-                dtype_name(mask.dtype()));
-  AXONITE_CHECK(value.dim() == 0, RuntimeError, op,
-                " only supports a 0-dimensional value tensor, but got tensor with ", value.dim(),
-                " dimension(s).");
-}
-}  // namespace
-
-Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
-  check_mask_value(mask, value, "masked_fill");
-  return where(mask, to_dtype(value, x.dtype()), x);
-}
-
-Tensor masked_fill_(const Tensor& x, const Tensor& mask, const Tensor& value) {
-  check_mask_value(mask, value, "masked_fill_");
-  const Dims shape = broadcast_shapes(x.sizes(), mask.sizes(), "masked_fill_");
-  AXONITE_CHECK(shape == x.sizes(), RuntimeError, "masked_fill_: output with shape ",
-                shape_str(x.sizes()), " doesn't match the broadcast shape ", shape_str(shape));
-  detail::check_inplace(x, value, "masked_fill_");
-  const bool grad = autograd::any_needs_grad({x, value});
-  if (grad) {
-    Tensor r = masked_fill(x, mask, value);
-    detail::cast_into(x, r);
-    x.bump_version();
-    detail::rebase_history(x, r);
-    return x;
-  }
-  detail::check_no_overlap(x, "masked_fill_");
-  const Tensor m = expand(mask.detach(), x.sizes());
-  const Tensor v = to_dtype(value.detach(), x.dtype());
-  dispatch(x.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T fill = *v.data<T>();
-    Dims xs = x.strides(), ms = m.strides();
-    for (int i = 0; i < xs.size(); ++i) {
-      xs[i] *= sizeof(T);
-      ms[i] *= sizeof(bool);
-    }
-    cpu::loop_nd<2>(x.sizes(), {static_cast<char*>(x.raw_data()), static_cast<char*>(m.raw_data())},
-                    {xs.data(), ms.data()},
-                    [fill](std::array<char*, 2> p, std::array<int64_t, 2> s, int64_t n) {
-                      for (int64_t i = 0; i < n; ++i)
-                        if (*reinterpret_cast<const bool*>(p[1] + i * s[1]))
-                          *reinterpret_cast<T*>(p[0] + i * s[0]) = fill;
-                    });
-  });
-  x.bump_version();
-  return x;
-}
+// ---- masked_select ------------------------------------------------------------------------
 
 Tensor masked_select(const Tensor& x, const Tensor& mask) {
   AXONITE_CHECK(mask.dtype() == DType::Bool, RuntimeError,

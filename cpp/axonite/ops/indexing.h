@@ -42,8 +42,7 @@ Tensor index_put(const Tensor& x, const IndexSpec& spec, const Tensor& value);
 Tensor index_put_(const Tensor& x, const IndexSpec& spec, const Tensor& value);
 // PyTorch's index_put: indices[i] (int64 or bool; undefined = whole dim) indexes dim i.
 // accumulate adds values (duplicates accumulate) instead of assigning.
-Tensor index_put(const Tensor& x, const TensorList& indices, const Tensor& values,
-                 bool accumulate);
+Tensor index_put(const Tensor& x, const TensorList& indices, const Tensor& values, bool accumulate);
 Tensor index_put_(const Tensor& x, const TensorList& indices, const Tensor& values,
                   bool accumulate);
 
@@ -89,8 +88,8 @@ namespace detail {
 // Raw advanced-index kernels shared by indexing.cpp and scatter.cpp (no autograd).
 // `indices` has one int64 tensor or undefined per leading dim of x.
 Tensor index_gather_raw(const Tensor& x, const TensorList& indices);
-void index_put_raw(const Tensor& x, const TensorList& indices, const Tensor& value,
-                   bool accumulate, const char* op);
+void index_put_raw(const Tensor& x, const TensorList& indices, const Tensor& value, bool accumulate,
+                   const char* op);
 // RuntimeError when x has a size > 1 dim with stride 0 (writes would alias).
 void check_no_overlap(const Tensor& x, const char* op);
 }  // namespace detail

@@ -27,10 +27,14 @@ constexpr int64_t kBatchParallelVolume = 64 * 64 * 64;
 // PyTorch's ScalarType names, used verbatim in its linalg messages.
 const char* type_name(DType d) {
   switch (d) {
-    case DType::Bool: return "Bool";
-    case DType::Int64: return "Long";
-    case DType::Float32: return "Float";
-    case DType::Float64: return "Double";
+    case DType::Bool:
+      return "Bool";
+    case DType::Int64:
+      return "Long";
+    case DType::Float32:
+      return "Float";
+    case DType::Float64:
+      return "Double";
   }
   return "?";
 }
@@ -77,8 +81,7 @@ Tensor materialize(const Tensor& x, const Dims& shape) {
 
 // A fresh result with `shape` over t's (contiguous) storage: not a view, so no view_base.
 Tensor reshaped_result(const Tensor& t, const Dims& shape) {
-  return Tensor::from_storage(t.storage(), shape, contiguous_strides(shape), t.offset(),
-                              t.dtype());
+  return Tensor::from_storage(t.storage(), shape, contiguous_strides(shape), t.offset(), t.dtype());
 }
 
 // f(i) for each of nb matrices costing ~vol flops: threads across the batch when matrices are
@@ -214,32 +217,32 @@ Tensor inv(const Tensor& A) {
 }
 
 namespace {
-// Per matrix of A: the sign of det (+-1, or 0 when singular) and log|det|, from one LU.
-void lu_det(const Tensor& A, const char* op, Tensor* sign, Tensor* logabs) {
+// Per matrix of A, from one LU: the sign of det (+-1, or 0 when singular) and log|det| (a sum
+// of logs, so large matrices neither overflow nor underflow), or det itself (a product in
+// double, so float32 keeps full precision). Outputs left null are skipped.
+void lu_det(const Tensor& A, const char* op, Tensor* sign, Tensor* logabs, Tensor* det) {
   const int64_t n = A.size(-1);
   const Dims batch = batch_of(A.sizes());
   Tensor lu = materialize(A, A.sizes());
   std::vector<int64_t> piv;
   lu_batched(lu, piv, nullptr, op);
-  *sign = Tensor::empty(batch, A.dtype());
-  *logabs = Tensor::empty(batch, A.dtype());
+  for (Tensor* t : {sign, logabs, det})
+    if (t) *t = Tensor::empty(batch, A.dtype());
   dispatch_floating(A.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* lp = lu.data<T>();
-    T* sp = sign->data<T>();
-    T* lg = logabs->data<T>();
     for (int64_t b = 0; b < numel_of(batch); ++b) {
-      // Sums of logs, not a product, so large matrices neither overflow nor underflow.
-      double s = 1, l = 0;
+      double s = 1, l = 0, d = 1;
       for (int64_t j = 0; j < n; ++j) {
         const double u = lp[b * n * n + j * n + j];
-        if (piv[b * n + j] != j) s = -s;
-        if (u < 0) s = -s;
-        if (u == 0) s = 0;
+        if (piv[b * n + j] != j) s = -s, d = -d;
+        s = u < 0 ? -s : u == 0 ? 0 : s;
         l += std::log(std::abs(u));
+        d *= u;
       }
-      sp[b] = static_cast<T>(s);
-      lg[b] = static_cast<T>(l);
+      if (sign) sign->data<T>()[b] = static_cast<T>(s);
+      if (logabs) logabs->data<T>()[b] = static_cast<T>(l);
+      if (det) det->data<T>()[b] = static_cast<T>(d);
     }
   });
 }
@@ -253,11 +256,8 @@ Tensor logdet_grad(const Tensor& g, const Tensor& A) {
 Tensor det(const Tensor& A) {
   const char* op = "linalg.det";
   check_square(A, op);
-  Tensor sign, logabs;
-  lu_det(A, op, &sign, &logabs);
-  Tensor d = detail::binary_raw(cpu::BinaryOp::Mul, sign, detail::unary_raw(cpu::UnaryOp::Exp,
-                                                                            logabs, op),
-                                A.dtype(), A.dtype(), op);
+  Tensor d;
+  lu_det(A, op, nullptr, nullptr, &d);
   if (autograd::needs_grad(A)) {
     autograd::SavedTensor sA(A, false), sd(d, true);
     // d det / dA = det * A^{-T} (needs an invertible A).
@@ -272,15 +272,66 @@ std::pair<Tensor, Tensor> slogdet(const Tensor& A) {
   const char* op = "linalg.slogdet";
   check_square(A, op);
   Tensor sign, logabs;
-  lu_det(A, op, &sign, &logabs);
+  lu_det(A, op, &sign, &logabs, nullptr);
   if (autograd::needs_grad(A)) {
     // Only log|det| is differentiable; sign is piecewise constant.
     autograd::SavedTensor sA(A, false);
-    autograd::record("LinalgSlogdetBackward0", {A}, logabs, [sA](const Tensor& g) {
-      return TensorList{logdet_grad(g, sA.unpack())};
-    });
+    autograd::record("LinalgSlogdetBackward0", {A}, logabs,
+                     [sA](const Tensor& g) { return TensorList{logdet_grad(g, sA.unpack())}; });
   }
   return {sign, logabs};
+}
+
+// ---- cholesky ---------------------------------------------------------------------------------
+
+namespace {
+// (n, n) mask: 1 where j <= i + offset (tril's convention), else 0.
+Tensor tri_mask(int64_t n, DType dt, int64_t offset) {
+  Tensor m = zeros(Dims{n, n}, dt);
+  dispatch_floating(dt, "tril", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = m.data<T>();
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < n && j <= i + offset; ++j) p[i * n + j] = T(1);
+  });
+  return m;
+}
+}  // namespace
+
+Tensor cholesky(const Tensor& A, bool upper) {
+  const char* op = "linalg.cholesky";
+  check_square(A, op);
+  const int64_t n = A.size(-1);
+  Tensor L = materialize(A, A.sizes());
+  const int64_t nb = n > 0 ? L.numel() / (n * n) : 0;
+  std::vector<int64_t> info(static_cast<size_t>(nb), 0);
+  dispatch_floating(A.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = L.data<T>();
+    for_each_matrix(nb, n * n * n / 3,
+                    [&](int64_t i) { info[i] = cpu::cholesky(n, p + i * n * n, n); });
+  });
+  for (int64_t v : info)
+    AXONITE_CHECK(v == 0, RuntimeError, op,
+                  ": The factorization could not be completed because the input is not "
+                  "positive-definite (the leading minor of order ",
+                  v, " is not positive-definite).");
+  Tensor out = upper ? materialize(mT(L), A.sizes()) : L;
+  if (autograd::needs_grad(A)) {
+    autograd::SavedTensor so(out, true);
+    autograd::record("LinalgCholeskyExBackward0", {A}, out, [so, upper, n](const Tensor& g) {
+      const Tensor Lf = upper ? mT(so.unpack()) : so.unpack();
+      const Tensor gL = upper ? mT(g) : g;
+      const DType dt = Lf.dtype();
+      // PyTorch's formula: T = tril(L^T gL), M = (T + tril(T, -1)^T) / 2 (symmetric),
+      // dA = L^{-T} M L^{-1}.
+      const Tensor T = mul(matmul(mT(Lf), gL), tri_mask(n, dt, 0));
+      const Tensor M = mul(add(T, mT(mul(T, tri_mask(n, dt, -1)))), scalar_tensor(0.5, dt, true));
+      const Tensor X = solve(mT(Lf), M);
+      return TensorList{mT(solve(mT(Lf), mT(X)))};
+    });
+  }
+  return out;
 }
 
 // ---- lstsq ------------------------------------------------------------------------------------
@@ -303,8 +354,8 @@ LstsqResult lstsq(const Tensor& A, const Tensor& B, std::optional<double> rcond,
   const Tensor B2 = vec ? unsqueeze_last(B.detach()) : B.detach();
   const int64_t m = A.size(-2), n = A.size(-1), k = B2.size(-1);
   AXONITE_CHECK(B2.size(-2) == m, RuntimeError, op,
-                ": input.size(-2) should match other.size(-2); got shapes ",
-                shape_str(A.sizes()), " and ", shape_str(B.sizes()));
+                ": input.size(-2) should match other.size(-2); got shapes ", shape_str(A.sizes()),
+                " and ", shape_str(B.sizes()));
   const Dims batch = broadcast_shapes(batch_of(A.sizes()), batch_of(B2.sizes()), op);
   const int64_t nb = numel_of(batch), r = std::min(m, n);
   const bool tall = m >= n;
@@ -388,8 +439,7 @@ LstsqResult lstsq(const Tensor& A, const Tensor& B, std::optional<double> rcond,
         const Tensor S = matmul(A, At);
         const Tensor Z = solve(S, B2), W = solve(S, matmul(A, G));
         gB = W;
-        if (ra)
-          gA = sub(sub(matmul(Z, mT(G)), matmul(W, mT(X2))), matmul(matmul(Z, mT(W)), A));
+        if (ra) gA = sub(sub(matmul(Z, mT(G)), matmul(W, mT(X2))), matmul(matmul(Z, mT(W)), A));
       }
       if (ra) gA = reduce_to(gA, as);
       gB = rb ? reshape(reduce_to(gB, b2s), bs) : Tensor();
@@ -481,16 +531,15 @@ Tensor matrix_norm(const Tensor& A, const NormOrd& ord, const std::vector<int64_
   AXONITE_CHECK(dim.size() == 2, RuntimeError, op, ": dim must be a 2-tuple. Got ",
                 shape_str(Dims(dim)));
   const int d0 = wrap_dim(dim[0], A.dim(), op), d1 = wrap_dim(dim[1], A.dim(), op);
-  AXONITE_CHECK(d0 != d1, RuntimeError, op, ": dims must be different. Got (", dim[0], ", ",
-                dim[1], ")");
+  AXONITE_CHECK(d0 != d1, RuntimeError, op, ": dims must be different. Got (", dim[0], ", ", dim[1],
+                ")");
   if (ord.name == "fro") return vector_norm(A, 2.0, {d0, d1}, keepdim);
   AXONITE_CHECK(ord.name != "nuc" && !(ord.name.empty() && std::abs(ord.p) == 2.0), RuntimeError,
                 op, ": ord=", ord.name.empty() ? detail::cat(ord.p) : ord.name,
                 " needs singular values, which axonite does not compute; supported orders are "
                 "'fro', 1, -1, inf and -inf");
-  AXONITE_CHECK(ord.name.empty() && (std::abs(ord.p) == 1.0 || std::isinf(ord.p)), RuntimeError,
-                op, ": Order ", ord.name.empty() ? detail::cat(ord.p) : ord.name,
-                " not supported.");
+  AXONITE_CHECK(ord.name.empty() && (std::abs(ord.p) == 1.0 || std::isinf(ord.p)), RuntimeError, op,
+                ": Order ", ord.name.empty() ? detail::cat(ord.p) : ord.name, " not supported.");
   // 1-norm: the largest column sum of |A|; inf-norm: the largest row sum. The extreme of a
   // non-negative vector is its +-inf vector norm, whose backward splits ties evenly.
   const double ext = ord.p > 0 ? INFINITY : -INFINITY;

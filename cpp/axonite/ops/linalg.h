@@ -1,7 +1,8 @@
-// ax.linalg: solve, inv, det, slogdet, lstsq (LU with partial pivoting / Householder QR in
-// kernels/linalg.h) and vector/matrix norms, batched over leading dims with broadcasting, for
-// float32/float64. Every op is differentiable, with backwards written in differentiable ops
-// (matmul, solve, inv), so higher-order gradients work. Matrix products are in ops/matmul.h.
+// ax.linalg: solve, inv, det, slogdet, cholesky, lstsq (LU with partial pivoting, Cholesky and
+// Householder QR in kernels/linalg.h) and vector/matrix norms, batched over leading dims with
+// broadcasting, for float32/float64. Every op is differentiable, with backwards written in
+// differentiable ops (matmul, solve, inv), so higher-order gradients work. Matrix products are in
+// ops/matmul.h.
 #pragma once
 
 #include <optional>
@@ -22,6 +23,10 @@ Tensor inv(const Tensor& A);
 Tensor det(const Tensor& A);
 // A: (*, n, n) -> (sign, log|det|), each (*,). A singular matrix gives (0, -inf).
 std::pair<Tensor, Tensor> slogdet(const Tensor& A);
+
+// A: (*, n, n) symmetric positive-definite -> L lower triangular with A = L L^T (upper: L^T).
+// Only the lower triangle of A is read, as in PyTorch.
+Tensor cholesky(const Tensor& A, bool upper = false);
 
 struct LstsqResult {
   Tensor solution, residuals, rank, singular_values;

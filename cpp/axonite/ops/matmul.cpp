@@ -28,10 +28,14 @@ constexpr int64_t kBatchGrainVolume = 1 << 15;
 // PyTorch's spelling of dtypes in matmul messages ("float != double").
 const char* c_type_name(DType d) {
   switch (d) {
-    case DType::Bool: return "bool";
-    case DType::Int64: return "long int";
-    case DType::Float32: return "float";
-    case DType::Float64: return "double";
+    case DType::Bool:
+      return "bool";
+    case DType::Int64:
+      return "long int";
+    case DType::Float32:
+      return "float";
+    case DType::Float64:
+      return "double";
   }
   return "?";
 }
@@ -151,8 +155,8 @@ void batched_gemm(const MatOperand& a, const MatOperand& b, const Dims& batch, c
           boff += idx[d] * bst[d];
         }
         for (int64_t t = s; t < e; ++t) {
-          gemm_t<T>(M, N, K, al, ap + aoff, a.rs, a.cs, bp + boff, b.rs, b.cs, be,
-                    cp + t * M * N, N);
+          gemm_t<T>(M, N, K, al, ap + aoff, a.rs, a.cs, bp + boff, b.rs, b.cs, be, cp + t * M * N,
+                    N);
           for (int d = batch.size() - 1; d >= 0; --d) {
             aoff += ast[d];
             boff += bst[d];
@@ -326,19 +330,19 @@ Tensor dot(const Tensor& a, const Tensor& b) {
 }
 
 Tensor outer(const Tensor& a, const Tensor& b) {
-  AXONITE_CHECK(a.dim() == 1, RuntimeError, "outer: Expected 1-D argument self, but got ",
-                a.dim(), "-D");
-  AXONITE_CHECK(b.dim() == 1, RuntimeError, "outer: Expected 1-D argument vec2, but got ",
-                b.dim(), "-D");
+  AXONITE_CHECK(a.dim() == 1, RuntimeError, "outer: Expected 1-D argument self, but got ", a.dim(),
+                "-D");
+  AXONITE_CHECK(b.dim() == 1, RuntimeError, "outer: Expected 1-D argument vec2, but got ", b.dim(),
+                "-D");
   return mul(reshape(a, Dims{a.size(0), 1}), reshape(b, Dims{1, b.size(0)}));
 }
 
 Tensor addmm(const Tensor& input, const Tensor& mat1, const Tensor& mat2, double beta,
              double alpha) {
-  AXONITE_CHECK(mat1.dim() == 2, RuntimeError, "addmm: mat1 must be a matrix, got ",
-                mat1.dim(), "-D tensor");
-  AXONITE_CHECK(mat2.dim() == 2, RuntimeError, "addmm: mat2 must be a matrix, got ",
-                mat2.dim(), "-D tensor");
+  AXONITE_CHECK(mat1.dim() == 2, RuntimeError, "addmm: mat1 must be a matrix, got ", mat1.dim(),
+                "-D tensor");
+  AXONITE_CHECK(mat2.dim() == 2, RuntimeError, "addmm: mat2 must be a matrix, got ", mat2.dim(),
+                "-D tensor");
   check_dtypes(mat1, mat2, "addmm");
   AXONITE_CHECK(input.dtype() == mat1.dtype(), RuntimeError,
                 "addmm: self and mat2 must have the same dtype, but got ",
@@ -353,8 +357,7 @@ Tensor addmm(const Tensor& input, const Tensor& mat1, const Tensor& mat2, double
     const int64_t have = input.sizes()[input.dim() - 1 - i], want = shape[1 - i];
     fits = have == want || have == 1;
   }
-  AXONITE_CHECK(fits, RuntimeError,
-                "addmm: the input of shape ", shape_str(input.sizes()),
+  AXONITE_CHECK(fits, RuntimeError, "addmm: the input of shape ", shape_str(input.sizes()),
                 " cannot be broadcast to the product's shape ", shape_str(shape));
   Tensor y = Tensor::empty(shape, mat1.dtype());
   if (beta != 0.0) detail::cast_into(y, input.detach());
@@ -364,17 +367,16 @@ Tensor addmm(const Tensor& input, const Tensor& mat1, const Tensor& mat2, double
     autograd::SavedTensor s1(r2 ? mat1 : Tensor(), false), s2(r1 ? mat2 : Tensor(), false);
     const Dims in_shape = input.sizes();
     const DType dt = y.dtype();
-    autograd::record("AddmmBackward0", {input, mat1, mat2}, y,
-                     [=](const Tensor& g) {
-                       auto scaled = [dt](const Tensor& t, double s) {
-                         return s == 1.0 ? t : mul(t, scalar_tensor(s, dt, true));
-                       };
-                       Tensor gi, g1, g2;
-                       if (ri) gi = reduce_to(scaled(g, beta), in_shape);
-                       if (r1) g1 = scaled(mm(g, matrix_T(s2.unpack())), alpha);
-                       if (r2) g2 = scaled(mm(matrix_T(s1.unpack()), g), alpha);
-                       return TensorList{gi, g1, g2};
-                     });
+    autograd::record("AddmmBackward0", {input, mat1, mat2}, y, [=](const Tensor& g) {
+      auto scaled = [dt](const Tensor& t, double s) {
+        return s == 1.0 ? t : mul(t, scalar_tensor(s, dt, true));
+      };
+      Tensor gi, g1, g2;
+      if (ri) gi = reduce_to(scaled(g, beta), in_shape);
+      if (r1) g1 = scaled(mm(g, matrix_T(s2.unpack())), alpha);
+      if (r2) g2 = scaled(mm(matrix_T(s1.unpack()), g), alpha);
+      return TensorList{gi, g1, g2};
+    });
   }
   return y;
 }

@@ -1,9 +1,10 @@
 // Dim-wise index ops and their backwards: gather <-> scatter_add, scatter, take_along_dim;
-// plus nonzero, one_hot and tril/triu. Declared in ops/indexing.h.
+// plus masked_fill, nonzero, one_hot and tril/triu. Declared in ops/indexing.h.
 #include <algorithm>
 
 #include "axonite/autograd/record.h"
 #include "axonite/core/parallel.h"
+#include "axonite/kernels/cpu/loops.h"
 #include "axonite/kernels/indexing.h"
 #include "axonite/ops/broadcast.h"
 #include "axonite/ops/creation.h"
@@ -34,8 +35,8 @@ int check_dim_op(const char* op, const Tensor& x, int64_t dim, const Tensor& ind
     for (int i = 0; i < x.dim(); ++i)
       AXONITE_CHECK(i == d || index.size(i) <= x.size(i), RuntimeError, op,
                     "(): Size does not match at dimension ", i, " expected index ",
-                    shape_str(index.sizes()), " to be no larger than self ",
-                    shape_str(x.sizes()), " apart from dimension ", d);
+                    shape_str(index.sizes()), " to be no larger than self ", shape_str(x.sizes()),
+                    " apart from dimension ", d);
   } else {
     AXONITE_CHECK(src.dim() == x.dim(), RuntimeError, op,
                   "(): Index tensor must have the same number of dimensions as src tensor (got ",
@@ -46,9 +47,8 @@ int check_dim_op(const char* op, const Tensor& x, int64_t dim, const Tensor& ind
     for (int i = 0; i < x.dim(); ++i)
       AXONITE_CHECK((i == d || index.size(i) <= x.size(i)) && index.size(i) <= src.size(i),
                     RuntimeError, op, "(): Expected index ", shape_str(index.sizes()),
-                    " to be no larger than self ", shape_str(x.sizes()),
-                    " apart from dimension ", d, " and to be no larger size than src ",
-                    shape_str(src.sizes()));
+                    " to be no larger than self ", shape_str(x.sizes()), " apart from dimension ",
+                    d, " and to be no larger size than src ", shape_str(src.sizes()));
   }
   const int64_t n = x.size(d);
   const int64_t bad = cpu::find_out_of_range(index.data<int64_t>(), index.numel(), 0, n);
@@ -126,8 +126,8 @@ void record_scatter(const Tensor& x, int d, const Tensor& index, const Tensor& s
                    });
 }
 
-Tensor scatter_out(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src,
-                   Mode mode, const char* op) {
+Tensor scatter_out(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src, Mode mode,
+                   const char* op) {
   Tensor out = clone(x.detach());
   const int d = scatter_raw(out, dim, index, src, mode, op);
   const Tensor s = mode == Mode::Value ? Tensor() : src;
@@ -135,8 +135,8 @@ Tensor scatter_out(const Tensor& x, int64_t dim, const Tensor& index, const Tens
   return out;
 }
 
-Tensor scatter_in(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src,
-                  Mode mode, const char* op) {
+Tensor scatter_in(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src, Mode mode,
+                  const char* op) {
   const Tensor s = mode == Mode::Value ? Tensor() : src;
   detail::check_inplace(x, s, op);
   const bool grad = autograd::any_needs_grad({x, s});
@@ -185,8 +185,19 @@ Tensor take_along_dim(const Tensor& x, const Tensor& indices, std::optional<int6
     xs.push_back(i == d ? indices.size(i) : x.size(i));
     is.push_back(i == d ? x.size(i) : indices.size(i));
   }
-  const Dims ishape = broadcast_shapes(xs, indices.sizes(), "take_along_dim()");
-  const Dims xshape = broadcast_shapes(is, x.sizes(), "take_along_dim()");
+  // Same rank on both sides, so broadcasting is per dim; PyTorch raises RuntimeError here.
+  auto bcast = [&](const Dims& a, const Dims& b) {
+    Dims out(a.size());
+    for (int i = 0; i < a.size(); ++i) {
+      AXONITE_CHECK(a[i] == b[i] || a[i] == 1 || b[i] == 1, RuntimeError,
+                    "take_along_dim(): input ", shape_str(x.sizes()), " and indices ",
+                    shape_str(indices.sizes()), " are not broadcastable apart from dim ", d);
+      out[i] = a[i] == 1 ? b[i] : a[i];
+    }
+    return out;
+  };
+  const Dims ishape = bcast(xs, indices.sizes());
+  const Dims xshape = bcast(is, x.sizes());
   return gather(expand(x, xshape), d, expand(indices, ishape));
 }
 
@@ -207,6 +218,60 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
 }
 Tensor scatter_add_(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
   return scatter_in(x, dim, index, src, Mode::Add, "scatter_add_");
+}
+
+// ---- masked_fill ---------------------------------------------------------------------------
+
+namespace {
+void check_mask_value(const Tensor& mask, const Tensor& value, const char* op) {
+  AXONITE_CHECK(mask.dtype() == DType::Bool, RuntimeError, op,
+                " only supports boolean masks, but got mask with dtype ", dtype_name(mask.dtype()));
+  AXONITE_CHECK(value.dim() == 0, RuntimeError, op,
+                " only supports a 0-dimensional value tensor, but got tensor with ", value.dim(),
+                " dimension(s).");
+}
+}  // namespace
+
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
+  check_mask_value(mask, value, "masked_fill");
+  return where(mask, to_dtype(value, x.dtype()), x);
+}
+
+Tensor masked_fill_(const Tensor& x, const Tensor& mask, const Tensor& value) {
+  check_mask_value(mask, value, "masked_fill_");
+  const Dims shape = broadcast_shapes(x.sizes(), mask.sizes(), "masked_fill_");
+  AXONITE_CHECK(shape == x.sizes(), RuntimeError, "masked_fill_: output with shape ",
+                shape_str(x.sizes()), " doesn't match the broadcast shape ", shape_str(shape));
+  detail::check_inplace(x, value, "masked_fill_");
+  const bool grad = autograd::any_needs_grad({x, value});
+  if (grad) {
+    Tensor r = masked_fill(x, mask, value);
+    detail::cast_into(x, r);
+    x.bump_version();
+    detail::rebase_history(x, r);
+    return x;
+  }
+  detail::check_no_overlap(x, "masked_fill_");
+  const Tensor m = expand(mask.detach(), x.sizes());
+  const Tensor v = to_dtype(value.detach(), x.dtype());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T fill = *v.data<T>();
+    Dims xs = x.strides(), ms = m.strides();
+    for (int i = 0; i < xs.size(); ++i) {
+      xs[i] *= sizeof(T);
+      ms[i] *= sizeof(bool);
+    }
+    cpu::loop_nd<2>(x.sizes(), {static_cast<char*>(x.raw_data()), static_cast<char*>(m.raw_data())},
+                    {xs.data(), ms.data()},
+                    [fill](std::array<char*, 2> p, std::array<int64_t, 2> s, int64_t n) {
+                      for (int64_t i = 0; i < n; ++i)
+                        if (*reinterpret_cast<const bool*>(p[1] + i * s[1]))
+                          *reinterpret_cast<T*>(p[0] + i * s[0]) = fill;
+                    });
+  });
+  x.bump_version();
+  return x;
 }
 
 // ---- nonzero / one_hot --------------------------------------------------------------------
@@ -264,14 +329,13 @@ namespace {
 Tensor tri(const Tensor& x, int64_t k, bool lower) {
   const char* name = lower ? "tril" : "triu";
   AXONITE_CHECK(x.dim() >= 2, RuntimeError, name,
-                ": input tensor must have at least 2 dimensions, got shape ",
-                shape_str(x.sizes()));
+                ": input tensor must have at least 2 dimensions, got shape ", shape_str(x.sizes()));
   const Tensor xc = contiguous(x.detach());
   Tensor y = Tensor::empty(x.sizes(), x.dtype());
   const int64_t R = x.size(-2), C = x.size(-1);
   const int64_t N = R * C == 0 ? 0 : x.numel() / (R * C);
-  cpu::tril_triu(static_cast<char*>(y.raw_data()), static_cast<const char*>(xc.raw_data()), N, R,
-                 C, k, lower, itemsize(x.dtype()));
+  cpu::tril_triu(static_cast<char*>(y.raw_data()), static_cast<const char*>(xc.raw_data()), N, R, C,
+                 k, lower, itemsize(x.dtype()));
   if (autograd::needs_grad(x)) {
     autograd::record(lower ? "TrilBackward0" : "TriuBackward0", {x}, y,
                      [k, lower](const Tensor& g) { return TensorList{tri(g, k, lower)}; });
@@ -282,8 +346,7 @@ Tensor tri(const Tensor& x, int64_t k, bool lower) {
 Tensor tri_(const Tensor& x, int64_t k, bool lower) {
   const char* name = lower ? "tril_" : "triu_";
   AXONITE_CHECK(x.dim() >= 2, RuntimeError, name,
-                ": input tensor must have at least 2 dimensions, got shape ",
-                shape_str(x.sizes()));
+                ": input tensor must have at least 2 dimensions, got shape ", shape_str(x.sizes()));
   detail::check_inplace(x, Tensor(), name);
   const bool grad = autograd::needs_grad(x);
   if (!grad && x.is_contiguous()) {

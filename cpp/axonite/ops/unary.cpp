@@ -15,9 +15,7 @@ using cpu::UnaryOp;
 Tensor s(double v, DType dt) { return scalar_tensor(v, dt, true); }
 
 // Float-only math promotes integer and bool inputs (exp(int) is float, as in PyTorch).
-Tensor as_float(const Tensor& x) {
-  return is_floating(x.dtype()) ? x : to_dtype(x, kDefaultFloat);
-}
+Tensor as_float(const Tensor& x) { return is_floating(x.dtype()) ? x : to_dtype(x, kDefaultFloat); }
 
 struct Spec {
   UnaryOp op;
@@ -83,8 +81,8 @@ const Spec& spec(UnaryFn fn) {
 }
 
 bool needs_x(UnaryFn fn) {
-  return fn == UnaryFn::Log || fn == UnaryFn::Log1p || fn == UnaryFn::Abs ||
-         fn == UnaryFn::Sin || fn == UnaryFn::Cos;
+  return fn == UnaryFn::Log || fn == UnaryFn::Log1p || fn == UnaryFn::Abs || fn == UnaryFn::Sin ||
+         fn == UnaryFn::Cos;
 }
 
 }  // namespace

@@ -30,8 +30,26 @@ Tensor reciprocal(const Tensor& x);
 Tensor clamp(const Tensor& x, const std::optional<Tensor>& min, const std::optional<Tensor>& max);
 
 // In-place: x = f(x). Same rules as the binary in-place ops (see ops/elementwise.h).
-enum class UnaryFn { Neg, Exp, Log, Log1p, Expm1, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh,
-                     Sigmoid, Relu, Floor, Ceil, Round, Reciprocal };
+enum class UnaryFn {
+  Neg,
+  Exp,
+  Log,
+  Log1p,
+  Expm1,
+  Sqrt,
+  Rsqrt,
+  Abs,
+  Sign,
+  Sin,
+  Cos,
+  Tanh,
+  Sigmoid,
+  Relu,
+  Floor,
+  Ceil,
+  Round,
+  Reciprocal
+};
 Tensor unary(UnaryFn fn, const Tensor& x);
 Tensor unary_(UnaryFn fn, const Tensor& x);
 Tensor clamp_(const Tensor& x, const std::optional<Tensor>& min, const std::optional<Tensor>& max);

@@ -3,8 +3,8 @@ finite-difference ``gradcheck``/``gradgradcheck`` and anomaly detection. The eng
 
 from __future__ import annotations
 
+from .api import backward, grad
 from .function import Function, FunctionCtx
-from .gradcheck import gradcheck, gradgradcheck
 from .grad_mode import (
     detect_anomaly,
     enable_grad,
@@ -15,7 +15,7 @@ from .grad_mode import (
     set_detect_anomaly,
     set_grad_enabled,
 )
-from .api import backward, grad
+from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = [
     "Function",

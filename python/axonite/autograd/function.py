@@ -78,9 +78,7 @@ class Function:
         outs = (out,) if single else out
         # Outputs that alias an input become fresh handles so that they can carry the node.
         in_ids = {id(t) for t in tensor_args}
-        outs = tuple(
-            o.detach() if isinstance(o, Tensor) and id(o) in in_ids else o for o in outs
-        )
+        outs = tuple(o.detach() if isinstance(o, Tensor) and id(o) in in_ids else o for o in outs)
         tensor_outs = [o for o in outs if isinstance(o, Tensor)]
         if _C.is_grad_enabled() and any(t.requires_grad for t in tensor_args):
             arg_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
@@ -106,7 +104,7 @@ class Function:
         return outs[0] if single else outs
 
 
-class _C_no_grad:  # noqa: N801
+class _C_no_grad:
     def __enter__(self) -> None:
         self._prev = _C.is_grad_enabled()
         _C._set_grad_enabled(False)

@@ -35,19 +35,19 @@ class _GradMode:
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradMode):  # noqa: N801
+class no_grad(_GradMode):
     """Disables gradient recording: ops inside produce tensors with ``requires_grad=False``."""
 
     _mode = False
 
 
-class enable_grad(_GradMode):  # noqa: N801
+class enable_grad(_GradMode):
     """Re-enables gradient recording inside a ``no_grad`` block."""
 
     _mode = True
 
 
-class inference_mode(_GradMode):  # noqa: N801
+class inference_mode(_GradMode):
     """Like ``no_grad``; ``inference_mode(False)`` leaves the mode unchanged."""
 
     _mode = False
@@ -69,7 +69,7 @@ class inference_mode(_GradMode):  # noqa: N801
         return wrapper  # type: ignore[return-value]
 
 
-class set_grad_enabled(_GradMode):  # noqa: N801
+class set_grad_enabled(_GradMode):
     """Sets grad mode on construction (like ``torch.set_grad_enabled``) and restores it when
     used as a context manager."""
 
@@ -91,7 +91,7 @@ def set_detect_anomaly(mode: bool) -> None:
     _C._set_anomaly_enabled(bool(mode))
 
 
-class detect_anomaly:  # noqa: N801
+class detect_anomaly:
     """Context manager form of ``set_detect_anomaly(True)``."""
 
     def __init__(self, check_nan: bool = True) -> None:

@@ -20,8 +20,9 @@ def _outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[Tensor]:
     return [o for o in outs if isinstance(o, Tensor) and o.dtype.is_floating_point]
 
 
-def _numerical(fn: Callable[..., Any], inputs: Sequence[Any], i: int, eps: float,
-               sizes: list[int]) -> np.ndarray:
+def _numerical(
+    fn: Callable[..., Any], inputs: Sequence[Any], i: int, eps: float, sizes: list[int]
+) -> np.ndarray:
     x = inputs[i]
     buf = x.detach().numpy()  # shares memory with x
     flat_idx = list(np.ndindex(*buf.shape)) if buf.ndim else [()]
@@ -49,15 +50,23 @@ def _analytical(outs: list[Tensor], inputs: list[Tensor], create_graph: bool) ->
             go[j] = 1.0
             g = _C.from_numpy(go.reshape(tuple(o.shape)))
             gs = _grad([o], inputs, [g], retain_graph=True, allow_unused=True)
-            for x, gx, jac in zip(inputs, gs, jacs, strict=True):
+            for gx, jac in zip(gs, jacs, strict=True):
                 if gx is not None:
                     jac[:, col + j] = gx.detach().numpy().ravel()
         col += o.numel()
     return jacs
 
 
-def gradcheck(fn: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True, **_: Any) -> bool:
+def gradcheck(
+    fn: Callable[..., Any],
+    inputs: Any,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    **_: Any,
+) -> bool:
     """Checks ``fn``'s gradients w.r.t. every float64 input with ``requires_grad=True``."""
     inputs = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
@@ -84,9 +93,17 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: f
     return True
 
 
-def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None, *,
-                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-                  raise_exception: bool = True, **_: Any) -> bool:
+def gradgradcheck(
+    fn: Callable[..., Any],
+    inputs: Any,
+    grad_outputs: Any = None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    **_: Any,
+) -> bool:
     """Checks second derivatives: gradcheck of the map (inputs, v) -> vJp(fn)(inputs, v),
     whose backward runs through graphs built with ``create_graph=True``."""
     inputs = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
@@ -106,5 +123,11 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
         gs = _grad(os_, [xs[i] for i in diff], list(vs), create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
-    return gradcheck(vjp, (*inputs, *grad_outputs), eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+    return gradcheck(
+        vjp,
+        (*inputs, *grad_outputs),
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+    )

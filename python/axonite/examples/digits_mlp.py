@@ -21,8 +21,10 @@ def load_digits(seed: int) -> tuple[ax.Tensor, ax.Tensor, ax.Tensor, ax.Tensor]:
     try:
         from sklearn.datasets import load_digits as sk_load
     except ImportError:
-        sys.exit("this demo reads the digits data bundled with scikit-learn; install it with: "
-                 'pip install "axonite[datasets]"  (or: pip install scikit-learn)')
+        sys.exit(
+            "this demo reads the digits data bundled with scikit-learn; install it with: "
+            'pip install "axonite[datasets]"  (or: pip install scikit-learn)'
+        )
     x, y = sk_load(return_X_y=True)
     x = (x / 16.0).astype(np.float32)
     perm = np.random.default_rng(seed).permutation(len(x))
@@ -30,8 +32,12 @@ def load_digits(seed: int) -> tuple[ax.Tensor, ax.Tensor, ax.Tensor, ax.Tensor]:
     n_train = int(0.8 * len(x))
     mean, std = x[:n_train].mean(0), x[:n_train].std(0) + 1e-6
     x = (x - mean) / std
-    return (ax.tensor(x[:n_train]), ax.tensor(y[:n_train]), ax.tensor(x[n_train:]),
-            ax.tensor(y[n_train:]))
+    return (
+        ax.tensor(x[:n_train]),
+        ax.tensor(y[:n_train]),
+        ax.tensor(x[n_train:]),
+        ax.tensor(y[n_train:]),
+    )
 
 
 def init_linear(n_in: int, n_out: int) -> tuple[ax.Tensor, ax.Tensor]:
@@ -67,14 +73,16 @@ def main() -> None:
         return (x @ w1 + b1).relu() @ w2 + b2
 
     n = x_train.shape[0]
-    print(f"digits: {n} train / {x_test.shape[0]} test images, MLP 64-{args.hidden}-10, "
-          f"SGD(lr={args.lr}, momentum=0.9), batch {args.batch_size}")
+    print(
+        f"digits: {n} train / {x_test.shape[0]} test images, MLP 64-{args.hidden}-10, "
+        f"SGD(lr={args.lr}, momentum=0.9), batch {args.batch_size}"
+    )
     t0 = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         order = ax.randperm(n)
         total, correct = 0.0, 0
         for start in range(0, n, args.batch_size):
-            idx = order[start:start + args.batch_size]
+            idx = order[start : start + args.batch_size]
             xb, yb = x_train[idx], y_train[idx]
             logits = forward(xb)
             loss = cross_entropy(logits, yb)
@@ -90,9 +98,12 @@ def main() -> None:
         if epoch == 1 or epoch % 5 == 0 or epoch == args.epochs:
             with ax.no_grad():
                 test_acc = (forward(x_test).argmax(1) == y_test).float().mean().item()
-            print(f"epoch {epoch:3d}/{args.epochs}  loss {total / n:.4f}  "
-                  f"train acc {correct / n:.3f}  test acc {test_acc:.3f}  "
-                  f"({time.perf_counter() - t0:.1f}s)", flush=True)
+            print(
+                f"epoch {epoch:3d}/{args.epochs}  loss {total / n:.4f}  "
+                f"train acc {correct / n:.3f}  test acc {test_acc:.3f}  "
+                f"({time.perf_counter() - t0:.1f}s)",
+                flush=True,
+            )
     with ax.no_grad():
         test_acc = (forward(x_test).argmax(1) == y_test).float().mean().item()
     print(f"final test accuracy: {test_acc:.4f}")

@@ -9,11 +9,11 @@
 namespace ax::cpu {
 
 // Declared here, defined by the per-ISA translation units that include elementwise_impl.h.
-#define AX_DECLARE_ISA(ns)                              \
-  namespace ns {                                        \
-  BinaryKernel binary_kernel(BinaryOp op, DType dt);    \
-  UnaryKernel unary_kernel(UnaryOp op, DType dt);       \
-  UnaryKernel cast_kernel(DType to, DType from);        \
+#define AX_DECLARE_ISA(ns)                           \
+  namespace ns {                                     \
+  BinaryKernel binary_kernel(BinaryOp op, DType dt); \
+  UnaryKernel unary_kernel(UnaryOp op, DType dt);    \
+  UnaryKernel cast_kernel(DType to, DType from);     \
   }
 AX_DECLARE_ISA(generic)
 AX_DECLARE_ISA(avx2)

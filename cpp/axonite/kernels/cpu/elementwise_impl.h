@@ -16,14 +16,16 @@ namespace ax::cpu::AX_ISA_NS {
 namespace {
 
 // One functor per op; Out is the element type written (bool for comparisons).
-#define AX_BINARY_FUNCTOR(Name, expr)                    \
-  struct Name {                                          \
-    template <class T>                                   \
-    static inline auto f(T a, T b) { return expr; }      \
+#define AX_BINARY_FUNCTOR(Name, expr) \
+  struct Name {                       \
+    template <class T>                \
+    static inline auto f(T a, T b) {  \
+      return expr;                    \
+    }                                 \
   };
 AX_BINARY_FUNCTOR(AddF, static_cast<T>(a + b))
 AX_BINARY_FUNCTOR(SubF, static_cast<T>(a - b))
-AX_BINARY_FUNCTOR(MulF, static_cast<T>(a * b))
+AX_BINARY_FUNCTOR(MulF, static_cast<T>(a* b))
 AX_BINARY_FUNCTOR(DivF, static_cast<T>(a / b))
 AX_BINARY_FUNCTOR(FloorDivF, math::floor_div<T>(a, b))
 AX_BINARY_FUNCTOR(RemF, math::remainder<T>(a, b))
@@ -36,7 +38,7 @@ AX_BINARY_FUNCTOR(LtF, a < b)
 AX_BINARY_FUNCTOR(LeF, a <= b)
 AX_BINARY_FUNCTOR(GtF, a > b)
 AX_BINARY_FUNCTOR(GeF, a >= b)
-AX_BINARY_FUNCTOR(AndF, static_cast<T>(a & b))
+AX_BINARY_FUNCTOR(AndF, static_cast<T>(a& b))
 AX_BINARY_FUNCTOR(OrF, static_cast<T>(a | b))
 AX_BINARY_FUNCTOR(XorF, static_cast<T>(a ^ b))
 #undef AX_BINARY_FUNCTOR
@@ -62,15 +64,17 @@ void binary_loop(char* out, const char* a, const char* b, int64_t n, int64_t so,
     for (int64_t i = 0; i < n; ++i) o[i] = F::f(xv, y[i]);
   } else {
     for (int64_t i = 0; i < n; ++i)
-      *reinterpret_cast<O*>(out + i * so) = F::f(*reinterpret_cast<const T*>(a + i * sa),
-                                                 *reinterpret_cast<const T*>(b + i * sb));
+      *reinterpret_cast<O*>(out + i * so) =
+          F::f(*reinterpret_cast<const T*>(a + i * sa), *reinterpret_cast<const T*>(b + i * sb));
   }
 }
 
-#define AX_UNARY_FUNCTOR(Name, expr)                \
-  struct Name {                                     \
-    template <class T>                              \
-    static inline T f(T a) { return expr; }         \
+#define AX_UNARY_FUNCTOR(Name, expr) \
+  struct Name {                      \
+    template <class T>               \
+    static inline T f(T a) {         \
+      return expr;                   \
+    }                                \
   };
 AX_UNARY_FUNCTOR(NegF, static_cast<T>(-a))
 AX_UNARY_FUNCTOR(ExpF, math::exp<T>(a))
@@ -110,8 +114,10 @@ void unary_loop(char* out, const char* a, int64_t n, int64_t so, int64_t sa) {
 template <class To, class From>
 void cast_loop(char* out, const char* a, int64_t n, int64_t so, int64_t sa) {
   auto conv = [](From v) -> To {
-    if constexpr (std::is_same_v<To, bool>) return v != From(0);
-    else return static_cast<To>(v);
+    if constexpr (std::is_same_v<To, bool>)
+      return v != From(0);
+    else
+      return static_cast<To>(v);
   };
   if (so == sizeof(To) && sa == sizeof(From)) {
     To* o = reinterpret_cast<To*>(out);
@@ -131,64 +137,104 @@ void cast_loop(char* out, const char* a, int64_t n, int64_t so, int64_t sa) {
 template <class T>
 BinaryKernel arith(BinaryOp op) {
   switch (op) {
-    case BinaryOp::Add: return binary_loop<T, AddF>;
-    case BinaryOp::Sub: return binary_loop<T, SubF>;
-    case BinaryOp::Mul: return binary_loop<T, MulF>;
-    case BinaryOp::Div: return binary_loop<T, DivF>;
-    case BinaryOp::FloorDiv: return binary_loop<T, FloorDivF>;
-    case BinaryOp::Rem: return binary_loop<T, RemF>;
-    case BinaryOp::Pow: return binary_loop<T, PowF>;
-    case BinaryOp::Maximum: return binary_loop<T, MaxF>;
-    case BinaryOp::Minimum: return binary_loop<T, MinF>;
-    default: return nullptr;
+    case BinaryOp::Add:
+      return binary_loop<T, AddF>;
+    case BinaryOp::Sub:
+      return binary_loop<T, SubF>;
+    case BinaryOp::Mul:
+      return binary_loop<T, MulF>;
+    case BinaryOp::Div:
+      return binary_loop<T, DivF>;
+    case BinaryOp::FloorDiv:
+      return binary_loop<T, FloorDivF>;
+    case BinaryOp::Rem:
+      return binary_loop<T, RemF>;
+    case BinaryOp::Pow:
+      return binary_loop<T, PowF>;
+    case BinaryOp::Maximum:
+      return binary_loop<T, MaxF>;
+    case BinaryOp::Minimum:
+      return binary_loop<T, MinF>;
+    default:
+      return nullptr;
   }
 }
 
 template <class T>
 BinaryKernel compare(BinaryOp op) {
   switch (op) {
-    case BinaryOp::Eq: return binary_loop<T, EqF>;
-    case BinaryOp::Ne: return binary_loop<T, NeF>;
-    case BinaryOp::Lt: return binary_loop<T, LtF>;
-    case BinaryOp::Le: return binary_loop<T, LeF>;
-    case BinaryOp::Gt: return binary_loop<T, GtF>;
-    case BinaryOp::Ge: return binary_loop<T, GeF>;
-    default: return nullptr;
+    case BinaryOp::Eq:
+      return binary_loop<T, EqF>;
+    case BinaryOp::Ne:
+      return binary_loop<T, NeF>;
+    case BinaryOp::Lt:
+      return binary_loop<T, LtF>;
+    case BinaryOp::Le:
+      return binary_loop<T, LeF>;
+    case BinaryOp::Gt:
+      return binary_loop<T, GtF>;
+    case BinaryOp::Ge:
+      return binary_loop<T, GeF>;
+    default:
+      return nullptr;
   }
 }
 
 template <class T>
 BinaryKernel bitwise(BinaryOp op) {
   switch (op) {
-    case BinaryOp::BitAnd: return binary_loop<T, AndF>;
-    case BinaryOp::BitOr: return binary_loop<T, OrF>;
-    case BinaryOp::BitXor: return binary_loop<T, XorF>;
-    default: return nullptr;
+    case BinaryOp::BitAnd:
+      return binary_loop<T, AndF>;
+    case BinaryOp::BitOr:
+      return binary_loop<T, OrF>;
+    case BinaryOp::BitXor:
+      return binary_loop<T, XorF>;
+    default:
+      return nullptr;
   }
 }
 
 template <class T>
 UnaryKernel unary_float(UnaryOp op) {
   switch (op) {
-    case UnaryOp::Neg: return unary_loop<T, NegF>;
-    case UnaryOp::Exp: return unary_loop<T, ExpF>;
-    case UnaryOp::Log: return unary_loop<T, LogF>;
-    case UnaryOp::Log1p: return unary_loop<T, Log1pF>;
-    case UnaryOp::Expm1: return unary_loop<T, Expm1F>;
-    case UnaryOp::Sqrt: return unary_loop<T, SqrtF>;
-    case UnaryOp::Rsqrt: return unary_loop<T, RsqrtF>;
-    case UnaryOp::Abs: return unary_loop<T, AbsF>;
-    case UnaryOp::Sign: return unary_loop<T, SignF>;
-    case UnaryOp::Sin: return unary_loop<T, SinF>;
-    case UnaryOp::Cos: return unary_loop<T, CosF>;
-    case UnaryOp::Tanh: return unary_loop<T, TanhF>;
-    case UnaryOp::Sigmoid: return unary_loop<T, SigmoidF>;
-    case UnaryOp::Relu: return unary_loop<T, ReluF>;
-    case UnaryOp::Floor: return unary_loop<T, FloorF>;
-    case UnaryOp::Ceil: return unary_loop<T, CeilF>;
-    case UnaryOp::Round: return unary_loop<T, RoundF>;
-    case UnaryOp::Reciprocal: return unary_loop<T, ReciprocalF>;
-    default: return nullptr;
+    case UnaryOp::Neg:
+      return unary_loop<T, NegF>;
+    case UnaryOp::Exp:
+      return unary_loop<T, ExpF>;
+    case UnaryOp::Log:
+      return unary_loop<T, LogF>;
+    case UnaryOp::Log1p:
+      return unary_loop<T, Log1pF>;
+    case UnaryOp::Expm1:
+      return unary_loop<T, Expm1F>;
+    case UnaryOp::Sqrt:
+      return unary_loop<T, SqrtF>;
+    case UnaryOp::Rsqrt:
+      return unary_loop<T, RsqrtF>;
+    case UnaryOp::Abs:
+      return unary_loop<T, AbsF>;
+    case UnaryOp::Sign:
+      return unary_loop<T, SignF>;
+    case UnaryOp::Sin:
+      return unary_loop<T, SinF>;
+    case UnaryOp::Cos:
+      return unary_loop<T, CosF>;
+    case UnaryOp::Tanh:
+      return unary_loop<T, TanhF>;
+    case UnaryOp::Sigmoid:
+      return unary_loop<T, SigmoidF>;
+    case UnaryOp::Relu:
+      return unary_loop<T, ReluF>;
+    case UnaryOp::Floor:
+      return unary_loop<T, FloorF>;
+    case UnaryOp::Ceil:
+      return unary_loop<T, CeilF>;
+    case UnaryOp::Round:
+      return unary_loop<T, RoundF>;
+    case UnaryOp::Reciprocal:
+      return unary_loop<T, ReciprocalF>;
+    default:
+      return nullptr;
   }
 }
 
@@ -198,10 +244,12 @@ BinaryKernel binary_kernel(BinaryOp op, DType dt) {
   const bool cmp = op >= BinaryOp::Eq && op <= BinaryOp::Ge;
   const bool bit = op >= BinaryOp::BitAnd && op <= BinaryOp::BitXor;
   switch (dt) {
-    case DType::Float32: return cmp ? compare<float>(op) : bit ? nullptr : arith<float>(op);
-    case DType::Float64: return cmp ? compare<double>(op) : bit ? nullptr : arith<double>(op);
-    case DType::Int64: return cmp ? compare<int64_t>(op) : bit ? bitwise<int64_t>(op)
-                                                                : arith<int64_t>(op);
+    case DType::Float32:
+      return cmp ? compare<float>(op) : bit ? nullptr : arith<float>(op);
+    case DType::Float64:
+      return cmp ? compare<double>(op) : bit ? nullptr : arith<double>(op);
+    case DType::Int64:
+      return cmp ? compare<int64_t>(op) : bit ? bitwise<int64_t>(op) : arith<int64_t>(op);
     case DType::Bool:
       if (cmp) return compare<bool>(op);
       if (bit) return bitwise<bool>(op);
@@ -214,8 +262,10 @@ BinaryKernel binary_kernel(BinaryOp op, DType dt) {
 
 UnaryKernel unary_kernel(UnaryOp op, DType dt) {
   switch (dt) {
-    case DType::Float32: return unary_float<float>(op);
-    case DType::Float64: return unary_float<double>(op);
+    case DType::Float32:
+      return unary_float<float>(op);
+    case DType::Float64:
+      return unary_float<double>(op);
     case DType::Int64:
       if (op == UnaryOp::Neg) return unary_loop<int64_t, NegF>;
       if (op == UnaryOp::Abs) return unary_loop<int64_t, AbsF>;

@@ -112,8 +112,9 @@ void kernel(int64_t k, const typename VT::T* a, const typename VT::T* b, typenam
 
 }  // namespace
 
-// Blocking: kc * nr * sizeof(T) = 16 KiB B micro-panel in L1; mc * kc A block inside L2.
-KernelDesc<float> avx2_desc_f32() { return {&kernel<VF32, 6, 2>, 6, 16, 256, 144, 4096}; }
-KernelDesc<double> avx2_desc_f64() { return {&kernel<VF64, 6, 2>, 6, 8, 256, 96, 2048}; }
+// Blocking (measured): A micro-panel (6 x kc) + B micro-panel (kc x 16) fit in L1 together
+// (9 + 24 KiB for f32); the mc x kc A block stays in L2.
+KernelDesc<float> avx2_desc_f32() { return {&kernel<VF32, 6, 2>, 6, 16, 384, 96, 1024}; }
+KernelDesc<double> avx2_desc_f64() { return {&kernel<VF64, 6, 2>, 6, 8, 256, 96, 1024}; }
 
 }  // namespace ax::cpu::gemm_detail

@@ -18,14 +18,14 @@ namespace ax::cpu::gemm_detail {
 //   C row stride ldc, unit column stride. beta == 0 never reads C. k >= 1.
 // Full and partial tiles use the same arithmetic, so where a tile edge falls never changes bits.
 template <class T>
-using MicroKernel = void (*)(int64_t k, const T* a, const T* b, T* c, int64_t ldc, T alpha,
-                             T beta, int m_eff, int n_eff);
+using MicroKernel = void (*)(int64_t k, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta,
+                             int m_eff, int n_eff);
 
 template <class T>
 struct KernelDesc {
   MicroKernel<T> kernel;
   int mr, nr;  // register tile
-  int kc;      // K block: the B micro-panel (kc x nr) stays in L1 across the MR loop
+  int kc;      // K block: C is read and written k / kc times; sizes the micro-panels
   int mc;      // M block: the packed A block (mc x kc) stays in L2 (per thread)
   int nc;      // N block: the packed B block (kc x nc), shared by all threads
 };

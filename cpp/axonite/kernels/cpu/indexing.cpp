@@ -23,15 +23,20 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 // Calls f(TypeTag<U>) with an unsigned type of the element size: copies need no arithmetic.
 template <class F>
 void dispatch_size(int64_t es, F&& f) {
-  if (es == 1) f(TypeTag<uint8_t>{});
-  else if (es == 4) f(TypeTag<uint32_t>{});
-  else f(TypeTag<uint64_t>{});
+  if (es == 1)
+    f(TypeTag<uint8_t>{});
+  else if (es == 4)
+    f(TypeTag<uint32_t>{});
+  else
+    f(TypeTag<uint64_t>{});
 }
 
 template <class T>
 inline T plus(T a, T b) {
-  if constexpr (std::is_same_v<T, bool>) return a || b;
-  else return a + b;
+  if constexpr (std::is_same_v<T, bool>)
+    return a || b;
+  else
+    return a + b;
 }
 
 // Multi-index over `sizes` tracking the byte offset of N operands; next() moves one step in
@@ -75,16 +80,17 @@ RowGeom make_row(const Dims& sizes, const Dims& dst_st, const Dims& src_st, int6
   RowGeom r;
   r.g = coalesce<2>(sizes, {dst_st.data(), src_st.data()});
   r.q = numel_of(sizes);
-  r.contig = r.g.ndim == 0 ||
-             (r.g.ndim == 1 && r.g.strides[0][0] == es && r.g.strides[1][0] == es);
+  r.contig = r.g.ndim == 0 || (r.g.ndim == 1 && r.g.strides[0][0] == es && r.g.strides[1][0] == es);
   return r;
 }
 
 template <class U>
 inline void copy_row(const RowGeom& r, char* dst, const char* src) {
   if (r.contig) {
-    if (r.q == 1) *reinterpret_cast<U*>(dst) = *reinterpret_cast<const U*>(src);
-    else std::memcpy(dst, src, static_cast<size_t>(r.q) * sizeof(U));
+    if (r.q == 1)
+      *reinterpret_cast<U*>(dst) = *reinterpret_cast<const U*>(src);
+    else
+      std::memcpy(dst, src, static_cast<size_t>(r.q) * sizeof(U));
     return;
   }
   loop_range<2>(r.g, {dst, const_cast<char*>(src)}, 0, r.q,
@@ -137,6 +143,15 @@ void index_rows_gather(char* dense, const char* indexed, const IndexRows& g, int
   if (rows == 0 || r.q == 0) return;
   dispatch_size(esize, [&](auto tag) {
     using U = typename decltype(tag)::type;
+    if (rows == g.nb && r.q == 1) {
+      // One element per row (x[mask], x[idx] on a 1-d x): a plain gather loop.
+      parallel_for(0, rows, kGrain, [&](int64_t s, int64_t e) {
+        for (int64_t b = s; b < e; ++b)
+          *reinterpret_cast<U*>(dense + b * g.dense_b) =
+              *reinterpret_cast<const U*>(indexed + g.offs[b]);
+      });
+      return;
+    }
     parallel_for(0, rows, std::max<int64_t>(1, kGrain / r.q), [&](int64_t s, int64_t e) {
       for_rows(g, s, e, [&](int64_t p, int64_t poff, int64_t b) {
         copy_row<U>(r, dense + p * g.dense_p + b * g.dense_b, indexed + poff + g.offs[b]);
@@ -148,8 +163,7 @@ void index_rows_gather(char* dense, const char* indexed, const IndexRows& g, int
 void index_rows_put(char* indexed, const char* dense, const IndexRows& g, DType dt,
                     bool accumulate) {
   const int64_t P = numel_of(g.pre_sizes), rows = P * g.nb;
-  const RowGeom r =
-      make_row(g.post_sizes, g.post_strides, g.dense_post_strides, itemsize(dt));
+  const RowGeom r = make_row(g.post_sizes, g.post_strides, g.dense_post_strides, itemsize(dt));
   if (rows == 0 || r.q == 0) return;
   dispatch(dt, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -160,8 +174,10 @@ void index_rows_put(char* indexed, const char* dense, const IndexRows& g, DType 
         if (o < lo || o >= hi) return;
         char* d = indexed + poff + o;
         const char* s = dense + p * g.dense_p + b * g.dense_b;
-        if (accumulate) add_row<T>(r, d, s);
-        else copy_row<T>(r, d, s);
+        if (accumulate)
+          add_row<T>(r, d, s);
+        else
+          copy_row<T>(r, d, s);
       });
     };
     const int64_t work = rows * r.q;
@@ -178,7 +194,8 @@ void index_rows_put(char* indexed, const char* dense, const IndexRows& g, DType 
       const int64_t lo = *mn, span = *mx - *mn + 1;
       const int64_t parts = std::min<int64_t>({nt, span, work / kGrain + 1});
       parallel_for(0, parts, 1, [&](int64_t s, int64_t e) {
-        for (int64_t t = s; t < e; ++t) run(0, P, lo + span * t / parts, lo + span * (t + 1) / parts);
+        for (int64_t t = s; t < e; ++t)
+          run(0, P, lo + span * t / parts, lo + span * (t + 1) / parts);
       });
     }
   });
@@ -327,12 +344,14 @@ void nonzero_fill(int64_t* out, const bool* m, const Dims& sizes) {
         idx[d] = rem % sizes[d];
         rem /= sizes[d];
       }
+      // Branch-free: every element writes its coordinates into the next free slot, which only
+      // advances when the element is set. Stopping once the block's slots are full keeps the
+      // writes inside this block's slice (the remaining elements are all zero).
       int64_t* o = out + start[blk] * nd;
-      for (int64_t i = blk * kBlock, end = std::min(n, i + kBlock); i < end; ++i) {
-        if (m[i]) {
-          for (int64_t d = 0; d < nd; ++d) o[d] = idx[d];
-          o += nd;
-        }
+      const int64_t* full = out + start[blk + 1] * nd;
+      for (int64_t i = blk * kBlock, end = std::min(n, i + kBlock); i < end && o < full; ++i) {
+        for (int64_t d = 0; d < nd; ++d) o[d] = idx[d];
+        o += nd * static_cast<int64_t>(m[i]);
         for (int64_t d = nd - 1; d >= 0; --d) {
           if (++idx[d] < sizes[d]) break;
           idx[d] = 0;

@@ -64,7 +64,8 @@ int64_t lu_factor_t(int64_t n, T* a, int64_t lda, int64_t* piv) {
     if (j1 == n) break;
     // U12 = L11^{-1} A12 (unit lower forward substitution over the panel rows).
     for (int64_t r = j0 + 1; r < j1; ++r)
-      for (int64_t q = j0; q < r; ++q) axpy_neg(n - j1, a[r * lda + q], a + q * lda + j1, a + r * lda + j1);
+      for (int64_t q = j0; q < r; ++q)
+        axpy_neg(n - j1, a[r * lda + q], a + q * lda + j1, a + r * lda + j1);
     // A22 -= L21 U12.
     gemm_t(n - j1, n - j1, jb, T(-1), a + j1 * lda + j0, lda, a + j0 * lda + j1, lda, T(1),
            a + j1 * lda + j1, lda);
@@ -81,7 +82,8 @@ void lu_solve_t(int64_t n, int64_t nrhs, const T* lu, int64_t lda, const int64_t
   // L y = P b, by row blocks: the block's dependence on earlier rows is one GEMM.
   for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
     const int64_t i1 = std::min(n, i0 + kBlock);
-    if (i0 > 0) gemm_t(i1 - i0, nrhs, i0, T(-1), lu + i0 * lda, lda, b, ldb, T(1), b + i0 * ldb, ldb);
+    if (i0 > 0)
+      gemm_t(i1 - i0, nrhs, i0, T(-1), lu + i0 * lda, lda, b, ldb, T(1), b + i0 * ldb, ldb);
     for (int64_t i = i0 + 1; i < i1; ++i)
       for (int64_t q = i0; q < i; ++q) axpy_neg(nrhs, lu[i * lda + q], b + q * ldb, b + i * ldb);
   }
@@ -98,6 +100,27 @@ void lu_solve_t(int64_t n, int64_t nrhs, const T* lu, int64_t lda, const int64_t
       for (int64_t c = 0; c < nrhs; ++c) bi[c] *= inv;
     }
   }
+}
+
+// Row-oriented (Cholesky-Crout): every entry is a dot product of two contiguous row prefixes.
+template <class T>
+int64_t cholesky_t(int64_t n, T* a, int64_t lda) {
+  for (int64_t i = 0; i < n; ++i) {
+    T* ri = a + i * lda;
+    for (int64_t j = 0; j <= i; ++j) {
+      const T* rj = a + j * lda;
+      T s = ri[j];
+      for (int64_t k = 0; k < j; ++k) s -= ri[k] * rj[k];
+      if (j < i) {
+        ri[j] = s / rj[j];
+      } else {
+        if (!(s > T(0))) return i + 1;  // also catches NaN
+        ri[i] = std::sqrt(s);
+      }
+    }
+    for (int64_t j = i + 1; j < n; ++j) ri[j] = T(0);
+  }
+  return 0;
 }
 
 // Applies H_j = I - tau v v^T (v = [1, qr[j+1:m, j]]) to rows j..m-1 of b (k columns).
@@ -255,12 +278,17 @@ void vector_norm_rows_t(int64_t rows, int64_t len, const T* x, double ord, T* ou
     const double* p = part.data() + r * nchunks;
     double s = p[0];
     for (int64_t c = 1; c < nchunks; ++c) {
-      if (kind == NormKind::Max) s = (p[c] > s || std::isnan(p[c])) ? p[c] : s;
-      else if (kind == NormKind::Min) s = (p[c] < s || std::isnan(p[c])) ? p[c] : s;
-      else s += p[c];
+      if (kind == NormKind::Max)
+        s = (p[c] > s || std::isnan(p[c])) ? p[c] : s;
+      else if (kind == NormKind::Min)
+        s = (p[c] < s || std::isnan(p[c])) ? p[c] : s;
+      else
+        s += p[c];
     }
-    if (kind == NormKind::Two) s = std::sqrt(s);
-    else if (kind == NormKind::P) s = std::pow(s, 1.0 / ord);
+    if (kind == NormKind::Two)
+      s = std::sqrt(s);
+    else if (kind == NormKind::P)
+      s = std::pow(s, 1.0 / ord);
     out[r] = static_cast<T>(s);
   }
 }
@@ -285,10 +313,13 @@ void lu_solve(int64_t n, int64_t nrhs, const float* lu, int64_t lda, const int64
               int64_t ldb) {
   lu_solve_t(n, nrhs, lu, lda, piv, b, ldb);
 }
-void lu_solve(int64_t n, int64_t nrhs, const double* lu, int64_t lda, const int64_t* piv,
-              double* b, int64_t ldb) {
+void lu_solve(int64_t n, int64_t nrhs, const double* lu, int64_t lda, const int64_t* piv, double* b,
+              int64_t ldb) {
   lu_solve_t(n, nrhs, lu, lda, piv, b, ldb);
 }
+
+int64_t cholesky(int64_t n, float* a, int64_t lda) { return cholesky_t(n, a, lda); }
+int64_t cholesky(int64_t n, double* a, int64_t lda) { return cholesky_t(n, a, lda); }
 
 void householder_qr(int64_t m, int64_t n, float* a, int64_t lda, float* tau) {
   householder_qr_t(m, n, a, lda, tau);
@@ -324,8 +355,8 @@ void solve_upper(int64_t n, int64_t k, const double* r, int64_t ldr, double* b, 
 }
 
 void gemm_i64(int64_t m, int64_t n, int64_t k, int64_t alpha, const int64_t* a, int64_t a_rs,
-              int64_t a_cs, const int64_t* b, int64_t b_rs, int64_t b_cs, int64_t beta,
-              int64_t* c, int64_t ldc) {
+              int64_t a_cs, const int64_t* b, int64_t b_rs, int64_t b_cs, int64_t beta, int64_t* c,
+              int64_t ldc) {
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, n * k));
   parallel_for(0, m, grain, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
@@ -333,7 +364,8 @@ void gemm_i64(int64_t m, int64_t n, int64_t k, int64_t alpha, const int64_t* a, 
       for (int64_t j = 0; j < n; ++j) ci[j] = beta == 0 ? 0 : beta * ci[j];
       for (int64_t p = 0; p < k; ++p) {
         // Unsigned wraparound: overflow is defined (two's complement), as in PyTorch's loop.
-        const uint64_t av = static_cast<uint64_t>(alpha) * static_cast<uint64_t>(a[i * a_rs + p * a_cs]);
+        const uint64_t av =
+            static_cast<uint64_t>(alpha) * static_cast<uint64_t>(a[i * a_rs + p * a_cs]);
         const int64_t* bp = b + p * b_rs;
         for (int64_t j = 0; j < n; ++j)
           ci[j] = static_cast<int64_t>(static_cast<uint64_t>(ci[j]) +

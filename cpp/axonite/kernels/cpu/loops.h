@@ -94,8 +94,7 @@ void loop_nd(const Dims& sizes, std::array<char*, N> base,
   const int64_t total = numel_of(sizes);
   if (total == 0) return;
   const LoopGeometry<N> g = coalesce<N>(sizes, byte_strides);
-  parallel_for(0, total, grain,
-               [&](int64_t b, int64_t e) { loop_range<N>(g, base, b, e, inner); });
+  parallel_for(0, total, grain, [&](int64_t b, int64_t e) { loop_range<N>(g, base, b, e, inner); });
 }
 
 }  // namespace ax::cpu

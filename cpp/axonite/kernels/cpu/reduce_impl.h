@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "axonite/core/check.h"
@@ -21,6 +22,7 @@
 
 // Vector-typed helpers are internal and always inlined: the AVX-512 argument ABI is moot.
 #pragma GCC diagnostic ignored "-Wpsabi"
+#define AX_VINLINE __attribute__((always_inline)) inline
 
 namespace ax::cpu::AX_ISA_NS {
 namespace {
@@ -66,13 +68,13 @@ template <class T>
 constexpr int kLanes = static_cast<int>(64 / sizeof(T));
 
 template <class T>
-inline Vec<T> load(const T* p) {
+AX_VINLINE Vec<T> load(const T* p) {
   Vec<T> v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
 template <class T>
-inline Vec<T> splat(T s) {
+AX_VINLINE Vec<T> splat(T s) {
   Vec<T> v;
   for (int j = 0; j < kLanes<T>; ++j) v[j] = s;
   return v;
@@ -87,7 +89,7 @@ struct SumR {
     return T(0);
   }
   template <class V>
-  static V step(const V& a, const V& x) {
+  static AX_VINLINE V step(const V& a, const V& x) {
     return a + x;
   }
 };
@@ -98,7 +100,7 @@ struct ProdR {
     return T(1);
   }
   template <class V>
-  static V step(const V& a, const V& x) {
+  static AX_VINLINE V step(const V& a, const V& x) {
     return a * x;
   }
 };
@@ -111,7 +113,7 @@ struct MaxR {
     else return std::numeric_limits<T>::lowest();
   }
   template <class V>
-  static V step(const V& a, const V& x) {
+  static AX_VINLINE V step(const V& a, const V& x) {
     return ((x > a) | (x != x)) ? x : a;
   }
 };
@@ -124,7 +126,7 @@ struct MinR {
     else return std::numeric_limits<T>::max();
   }
   template <class V>
-  static V step(const V& a, const V& x) {
+  static AX_VINLINE V step(const V& a, const V& x) {
     return ((x < a) | (x != x)) ? x : a;
   }
 };
@@ -165,7 +167,7 @@ inline T map1(T x, T s, T p) {
 }
 
 template <ReduceMap M, class V>
-inline V mapv(const V& x, const V& s) {
+AX_VINLINE V mapv(const V& x, const V& s) {
   if constexpr (M == ReduceMap::None) return x;
   if constexpr (M == ReduceMap::Abs) return (x <= V{}) ? V{} - x : x;
   if constexpr (M == ReduceMap::Square) return x * x;
@@ -173,48 +175,111 @@ inline V mapv(const V& x, const V& s) {
   return x;  // staged maps never get here
 }
 
-template <class Op, class T>
-inline T hreduce(const Vec<T>& v) {
-  T a[kLanes<T>];
-  std::memcpy(a, &v, sizeof v);
-  for (int w = kLanes<T> / 2; w > 0; w /= 2)
-    for (int j = 0; j < w; ++j) a[j] = Op::step(a[j], a[j + w]);
-  return a[0];
+// One vector of mapped elements from x[0, kLanes); `s` holds the shift of each lane.
+template <ReduceMap M, class T>
+AX_VINLINE Vec<T> load_mapped(const T* x, const Vec<T>& s, T p) {
+  if constexpr (kStaged<M>) {
+    alignas(64) T t[kLanes<T>];
+    for (int k = 0; k < kLanes<T>; ++k) t[k] = map1<M>(x[k], s[k], p);
+    return load(t);
+  } else {
+    return mapv<M>(load(x), s);
+  }
 }
 
-// x: (n,) contiguous -> one partial, reduced in kUnroll x kLanes lanes then folded as a tree.
+template <class T>
+AX_VINLINE Vec<T> lane_iota() {
+  Vec<T> v;
+  for (int j = 0; j < kLanes<T>; ++j) v[j] = static_cast<T>(j);
+  return v;
+}
+
+// x[0, m) mapped, m < kLanes; the other lanes hold the identity (branch-free row tails). Reads a
+// whole vector when that stays below `limit` (the end of the input), else a padded copy.
 template <class Op, ReduceMap M, class T>
-T run_contig(const T* x, int64_t n, T s, T p) {
+AX_VINLINE Vec<T> load_partial(const T* x, int64_t m, const Vec<T>& s, T p, const T* limit) {
+  alignas(64) T t[kLanes<T>] = {};
+  const T* src = x;
+  if (x + kLanes<T> > limit) {
+    for (int64_t k = 0; k < m; ++k) t[k] = x[k];
+    src = t;
+  }
+  const Vec<T> v = load_mapped<M>(src, s, p);
+  return lane_iota<T>() < splat(static_cast<T>(m)) ? v : splat(Op::template identity<T>());
+}
+
+// Horizontal fold of one vector, lanes j and j + n/2 first: halving shuffles down to 16 bytes,
+// then butterflies within 16 bytes, so that even max/min stay branch-free.
+template <class V, size_t... I>
+AX_VINLINE auto lo_half(const V& v, std::index_sequence<I...>) {
+  return __builtin_shufflevector(v, v, I...);
+}
+template <class V, size_t... I>
+AX_VINLINE auto hi_half(const V& v, std::index_sequence<I...>) {
+  return __builtin_shufflevector(v, v, (I + sizeof...(I))...);
+}
+template <size_t K, class V, size_t... I>
+AX_VINLINE V swap_lanes(const V& v, std::index_sequence<I...>) {
+  return __builtin_shufflevector(v, v, (I ^ K)...);
+}
+template <class Op, size_t K, class V>
+AX_VINLINE V butterfly(const V& v) {
+  constexpr size_t n = sizeof(V) / sizeof(v[0]);
+  const V w = Op::step(v, swap_lanes<K>(v, std::make_index_sequence<n>{}));
+  if constexpr (K == 1) return w;
+  else return butterfly<Op, K / 2>(w);
+}
+template <class Op, class V>
+AX_VINLINE auto hreduce(const V& v) {
+  constexpr size_t n = sizeof(V) / sizeof(v[0]);
+  if constexpr (sizeof(V) > 16) {
+    using Half = std::make_index_sequence<n / 2>;
+    return hreduce<Op>(Op::step(lo_half(v, Half{}), hi_half(v, Half{})));
+  } else {
+    return butterfly<Op, n / 2>(v)[0];
+  }
+}
+
+// The end of a run: whole vectors from i on into acc, the identity-padded tail, then the lanes.
+template <class Op, ReduceMap M, class T>
+AX_VINLINE T run_tail(const Vec<T>& acc, const T* x, int64_t i, int64_t n, T s, T p,
+                      const T* limit) {
+  constexpr int L = kLanes<T>;
+  const Vec<T> sv = splat(s);
+  Vec<T> a0 = acc;
+  for (; i + L <= n; i += L) a0 = Op::step(a0, load_mapped<M>(x + i, sv, p));
+  if (i < n) a0 = Op::step(a0, load_partial<Op, M>(x + i, n - i, sv, p, limit));
+  return hreduce<Op>(a0);
+}
+
+// run_contig for n < kUnroll * kLanes (same result), inlined into loops over short rows.
+template <class Op, ReduceMap M, class T>
+AX_VINLINE T run_short(const T* x, int64_t n, T s, T p, const T* limit) {
+  return run_tail<Op, M>(splat(Op::template identity<T>()), x, 0, n, s, p, limit);
+}
+
+// x: (n,) contiguous, readable up to `limit` -> one partial, reduced in kUnroll x kLanes lanes
+// then folded as a tree.
+template <class Op, ReduceMap M, class T>
+T run_contig(const T* x, int64_t n, T s, T p, const T* limit) {
   using V = Vec<T>;
   constexpr int L = kLanes<T>;
   constexpr int64_t kStep = int64_t{kUnroll} * L;
-  T r = Op::template identity<T>();
-  if (n < L) {
-    for (int64_t i = 0; i < n; ++i) r = Op::step(r, map1<M>(x[i], s, p));
-    return r;
-  }
+  if (n < kStep) return run_short<Op, M>(x, n, s, p, limit);
   const V sv = splat(s);
   V acc[kUnroll];
-  for (int u = 0; u < kUnroll; ++u) acc[u] = splat(r);
+  for (int u = 0; u < kUnroll; ++u) acc[u] = splat(Op::template identity<T>());
   int64_t i = 0;
-  if constexpr (kStaged<M>) {
-    alignas(64) T t[kStep];
-    for (; i + kStep <= n; i += kStep) {
-      for (int k = 0; k < kStep; ++k) t[k] = map1<M>(x[i + k], s, p);
-      for (int u = 0; u < kUnroll; ++u) acc[u] = Op::step(acc[u], load(t + u * L));
-    }
-  } else {
-    for (; i + kStep <= n; i += kStep)
-      for (int u = 0; u < kUnroll; ++u)
-        acc[u] = Op::step(acc[u], mapv<M>(load(x + i + u * L), sv));
-  }
-  for (int w = kUnroll / 2; w > 0; w /= 2)
-    for (int u = 0; u < w; ++u) acc[u] = Op::step(acc[u], acc[u + w]);
-  if constexpr (!kStaged<M>)
-    for (; i + L <= n; i += L) acc[0] = Op::step(acc[0], mapv<M>(load(x + i), sv));
-  r = hreduce<Op, T>(acc[0]);
-  for (; i < n; ++i) r = Op::step(r, map1<M>(x[i], s, p));
-  return r;
+  for (; i + kStep <= n; i += kStep)
+    for (int u = 0; u < kUnroll; ++u)
+      acc[u] = Op::step(acc[u], load_mapped<M>(x + i + u * L, sv, p));
+  // Constant trip counts, so the accumulators stay in registers.
+  if constexpr (kUnroll >= 8)
+    for (int u = 0; u < 4; ++u) acc[u] = Op::step(acc[u], acc[u + 4]);
+  if constexpr (kUnroll >= 4)
+    for (int u = 0; u < 2; ++u) acc[u] = Op::step(acc[u], acc[u + 2]);
+  acc[0] = Op::step(acc[0], acc[1]);
+  return run_tail<Op, M>(acc[0], x, i, n, s, p, limit);
 }
 
 // Row-major walk over a set of dims, tracking the element offset.
@@ -241,17 +306,28 @@ struct Walker {
   }
 };
 
+// One past the last element of the input view (count >= 1, outputs >= 1).
+template <class T>
+const T* input_end(const ReduceGeom& g, const T* in) {
+  const T* e = in + 1;
+  for (int d = 0; d < g.nkept; ++d) e += (g.kept_size[d] - 1) * g.kept_stride[d];
+  for (int d = 0; d < g.nred; ++d) e += (g.red_size[d] - 1) * g.red_stride[d];
+  return e;
+}
+
 template <class T>
 struct Io {
   const T* in;
   T* out;
   const T* shift;
+  const T* limit;  // one past the input's last element: reads below it are in bounds
   T p;
   double divisor;
-  explicit Io(const ReduceArgs& a)
+  Io(const ReduceArgs& a, const ReduceGeom& g)
       : in(static_cast<const T*>(a.in)),
         out(static_cast<T*>(a.out)),
         shift(static_cast<const T*>(a.shift)),
+        limit(input_end(g, in)),
         p(static_cast<T>(a.p)),
         divisor(a.divisor) {}
   T s(int64_t o) const { return shift ? shift[o] : T(0); }
@@ -274,15 +350,30 @@ void reduce_inner(const ReduceGeom& g, const Io<T>& io) {
       const Walker w(nro, g.red_size, g.red_stride, u / nb);
       const int64_t e0 = (u % nb) * kReduceBlock;
       return static_cast<Acc>(
-          run_contig<Op, M>(base + w.off + e0, std::min(kReduceBlock, K0 - e0), s, io.p));
+          run_contig<Op, M>(base + w.off + e0, std::min(kReduceBlock, K0 - e0), s, io.p,
+                            io.limit));
     }
     Walker w(nro, g.red_size, g.red_stride, u * G);
     Acc acc = Op::template identity<Acc>();
     const int64_t r1 = std::min(R, (u + 1) * G);
     for (int64_t r = u * G; r < r1; ++r, w.next())
-      acc = Op::step(acc, static_cast<Acc>(run_contig<Op, M>(base + w.off, K0, s, io.p)));
+      acc = Op::step(acc,
+                     static_cast<Acc>(run_contig<Op, M>(base + w.off, K0, s, io.p, io.limit)));
     return acc;
   };
+  const Acc id = Op::template identity<Acc>();
+  if (R == 1 && K0 < int64_t{kUnroll} * kLanes<T>) {
+    // One short row per output: the same arithmetic as below, without the call overhead.
+    const int64_t grain = std::max<int64_t>(1, kGrainElems / K0);
+    parallel_for(0, g.outputs, grain, [&](int64_t o0, int64_t o1) {
+      Walker kw(g.nkept, g.kept_size, g.kept_stride, o0);
+      for (int64_t o = o0; o < o1; ++o, kw.next()) {
+        const T r = run_short<Op, M>(io.in + kw.off, K0, io.s(o), io.p, io.limit);
+        io.out[o] = finish<Op, T>(Op::step(id, Op::step(id, static_cast<Acc>(r))), io.divisor);
+      }
+    });
+    return;
+  }
   if (g.outputs >= 4 * get_num_threads() || units < 2) {
     const int64_t grain = std::max<int64_t>(1, kGrainElems / g.count);
     parallel_for(0, g.outputs, grain, [&](int64_t o0, int64_t o1) {
@@ -313,80 +404,109 @@ void reduce_inner(const ReduceGeom& g, const Io<T>& io) {
 // ---- kOuter: the innermost kept dim is contiguous; vectorize across it ------------------------
 
 // Columns [0, w) of rows [r0, r1): part[j] = fold over those rows of x[row][j], in row order.
+// A block narrower than W still reads W columns (inside the input's storage; the extra lanes are
+// dropped), except near the end of the view, where it reads a padded copy of the row.
 template <class Op, ReduceMap M, class T>
 void column_partial(const ReduceGeom& g, const T* base, const T* sh, T p, int64_t r0, int64_t r1,
                     int w, T* part) {
   using V = Vec<T>;
   constexpr int L = kLanes<T>, W = kColVecs * L;
+  alignas(64) T shp[W] = {}, t[W] = {};
+  if (sh) std::memcpy(shp, sh, static_cast<size_t>(w) * sizeof(T));
+  V acc[kColVecs], sv[kColVecs];
+  for (int u = 0; u < kColVecs; ++u) {
+    acc[u] = splat(Op::template identity<T>());
+    sv[u] = load(shp + u * L);
+  }
+  // A full-width read of a row is in bounds when it ends before the last element of the view.
+  int64_t safe_end = w;
+  for (int d = 0; d < g.nred; ++d) safe_end += (g.red_size[d] - 1) * g.red_stride[d];
   Walker rw(g.nred, g.red_size, g.red_stride, r0);
-  if (!kStaged<M> && w == W) {
-    V acc[kColVecs], sv[kColVecs];
-    for (int u = 0; u < kColVecs; ++u) {
-      acc[u] = splat(Op::template identity<T>());
-      sv[u] = sh ? load(sh + u * L) : splat(T(0));
-    }
-    for (int64_t r = r0; r < r1; ++r, rw.next())
-      for (int u = 0; u < kColVecs; ++u)
-        acc[u] = Op::step(acc[u], mapv<M>(load(base + rw.off + u * L), sv[u]));
-    for (int u = 0; u < kColVecs; ++u) std::memcpy(part + u * L, &acc[u], sizeof(V));
-    return;
-  }
-  T acc[W], sv[W];
-  for (int j = 0; j < w; ++j) {
-    acc[j] = Op::template identity<T>();
-    sv[j] = sh ? sh[j] : T(0);
-  }
   for (int64_t r = r0; r < r1; ++r, rw.next()) {
     const T* row = base + rw.off;
-    for (int j = 0; j < w; ++j) acc[j] = Op::step(acc[j], map1<M>(row[j], sv[j], p));
+    if (w < W && rw.off + W > safe_end) {
+      std::memcpy(t, row, static_cast<size_t>(w) * sizeof(T));
+      row = t;
+    }
+    for (int u = 0; u < kColVecs; ++u)
+      acc[u] = Op::step(acc[u], load_mapped<M>(row + u * L, sv[u], p));
   }
-  std::copy(acc, acc + w, part);
+  alignas(64) T all[W];
+  for (int u = 0; u < kColVecs; ++u) std::memcpy(all + u * L, &acc[u], sizeof(V));
+  std::copy(all, all + w, part);
 }
 
 template <class Op, ReduceMap M, class T>
 void reduce_outer(const ReduceGeom& g, const Io<T>& io) {
   using Acc = AccT<Op, T>;
   constexpr int W = kColVecs * kLanes<T>;
+  const Acc id = Op::template identity<Acc>();
   const int64_t N = g.kept_size[g.nkept - 1], rows = g.count;
   const int64_t ncb = (N + W - 1) / W, tasks = (g.outputs / N) * ncb;
   const int64_t nrb = (rows + kReduceRowBlock - 1) / kReduceRowBlock;
-  // One task: batch b, columns [c0, c0 + w). `parallel_rows` computes row blocks concurrently.
-  auto task = [&](int64_t t, bool parallel_rows) {
+  struct Task {
+    const T* base;  // input at (batch, column c0)
+    const T* sh;    // shifts of its outputs, or null
+    int64_t ob;     // its first output
+    int w;          // columns
+  };
+  auto task_of = [&](int64_t t) {
     const int64_t b = t / ncb, c0 = (t % ncb) * W;
-    const int w = static_cast<int>(std::min<int64_t>(W, N - c0));
     const Walker bw(g.nkept - 1, g.kept_size, g.kept_stride, b);
-    const T* base = io.in + bw.off + c0;
     const int64_t ob = b * N + c0;
-    const T* sh = io.shift ? io.shift + ob : nullptr;
-    Acc tot[W];
-    for (int j = 0; j < w; ++j) tot[j] = Op::template identity<Acc>();
-    auto rows_of = [&](int64_t rb, T* part) {
-      const int64_t r0 = rb * kReduceRowBlock;
-      column_partial<Op, M>(g, base, sh, io.p, r0, std::min(rows, r0 + kReduceRowBlock), w, part);
-    };
-    if (!parallel_rows) {
-      T part[W];
-      for (int64_t rb = 0; rb < nrb; ++rb) {
-        rows_of(rb, part);
-        for (int j = 0; j < w; ++j) tot[j] = Op::step(tot[j], static_cast<Acc>(part[j]));
-      }
-    } else {
-      std::vector<T> parts(nrb * W);
-      parallel_for(0, nrb, 1, [&](int64_t a, int64_t e) {
-        for (int64_t rb = a; rb < e; ++rb) rows_of(rb, parts.data() + rb * W);
-      });
-      for (int64_t rb = 0; rb < nrb; ++rb)
-        for (int j = 0; j < w; ++j) tot[j] = Op::step(tot[j], static_cast<Acc>(parts[rb * W + j]));
-    }
-    for (int j = 0; j < w; ++j) io.out[ob + j] = finish<Op, T>(tot[j], io.divisor);
+    return Task{io.in + bw.off + c0, io.shift ? io.shift + ob : nullptr, ob,
+                static_cast<int>(std::min<int64_t>(W, N - c0))};
+  };
+  auto rows_of = [&](const Task& k, int64_t rb, T* part) {
+    const int64_t r0 = rb * kReduceRowBlock;
+    column_partial<Op, M>(g, k.base, k.sh, io.p, r0, std::min(rows, r0 + kReduceRowBlock), k.w,
+                          part);
   };
   if (tasks >= 4 * get_num_threads() || nrb < 2) {
+    // Column blocks in parallel. Each thread walks its blocks row block by row block, so a
+    // tile of rows is read while it is in cache; per column the fold order is unchanged.
     const int64_t grain = std::max<int64_t>(1, kGrainElems / (W * rows));
     parallel_for(0, tasks, grain, [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) task(t, false);
+      std::vector<Task> ks;
+      for (int64_t t = t0; t < t1; ++t) ks.push_back(task_of(t));
+      T part[W];
+      if (nrb == 1) {  // one row block: no partials to fold, write the outputs directly
+        for (int64_t t = t0; t < t1; ++t) {
+          const Task& k = ks[t - t0];
+          rows_of(k, 0, part);
+          for (int j = 0; j < k.w; ++j)
+            io.out[k.ob + j] = finish<Op, T>(Op::step(id, static_cast<Acc>(part[j])), io.divisor);
+        }
+        return;
+      }
+      std::vector<Acc> tot((t1 - t0) * W, id);
+      for (int64_t rb = 0; rb < nrb; ++rb)
+        for (int64_t t = t0; t < t1; ++t) {
+          const Task& k = ks[t - t0];
+          rows_of(k, rb, part);
+          Acc* tt = tot.data() + (t - t0) * W;
+          for (int j = 0; j < k.w; ++j) tt[j] = Op::step(tt[j], static_cast<Acc>(part[j]));
+        }
+      for (int64_t t = t0; t < t1; ++t) {
+        const Task& k = ks[t - t0];
+        for (int j = 0; j < k.w; ++j)
+          io.out[k.ob + j] = finish<Op, T>(tot[(t - t0) * W + j], io.divisor);
+      }
     });
-  } else {
-    for (int64_t t = 0; t < tasks; ++t) task(t, true);
+    return;
+  }
+  // Few column blocks, many rows: row blocks in parallel, folded in order afterwards.
+  std::vector<T> parts(nrb * W);
+  for (int64_t t = 0; t < tasks; ++t) {
+    const Task k = task_of(t);
+    parallel_for(0, nrb, 1, [&](int64_t a, int64_t e) {
+      for (int64_t rb = a; rb < e; ++rb) rows_of(k, rb, parts.data() + rb * W);
+    });
+    for (int j = 0; j < k.w; ++j) {
+      Acc acc = id;
+      for (int64_t rb = 0; rb < nrb; ++rb) acc = Op::step(acc, static_cast<Acc>(parts[rb * W + j]));
+      io.out[k.ob + j] = finish<Op, T>(acc, io.divisor);
+    }
   }
 }
 
@@ -411,7 +531,7 @@ void reduce_generic(const ReduceGeom& g, const Io<T>& io) {
 
 template <class Op, ReduceMap M, class T>
 void reduce_typed(const ReduceGeom& g, const ReduceArgs& a) {
-  const Io<T> io(a);
+  const Io<T> io(a, g);
   if (g.outputs == 0) return;
   if (g.count == 0) {
     const T v = finish<Op, T>(Op::template identity<AccT<Op, T>>(), io.divisor);
@@ -452,63 +572,70 @@ template <bool kMax>
 struct ArgCmp {
   // x replaces the current best: strictly better, or the first NaN.
   template <class V>
-  static auto take(const V& x, const V& best) {
+  static AX_VINLINE auto take(const V& x, const V& best) {
     return ((kMax ? (x > best) : (x < best)) | ((x != x) & (best == best)));
   }
 };
 
-// Index of the first element equal to v (or the first NaN when v is NaN), searched a vector at
-// a time.
+// Lane index vector matching T's lane width (int32 lanes for float, int64 for 8-byte types).
 template <class T>
-int64_t find_first(const T* x, int64_t n, T v) {
-  using V = Vec<T>;
-  constexpr int L = kLanes<T>;
-  const bool nan = v != v;
-  const V vv = splat(v);
-  int64_t i = 0;
-  for (; i + L <= n; i += L) {
-    const V c = load(x + i);
-    const auto m = nan ? (c != c) : (c == vv);
-    uint64_t words[8];
-    std::memcpy(words, &m, sizeof words);
-    uint64_t any = 0;
-    for (uint64_t w : words) any |= w;
-    if (any) break;
-  }
-  for (; i < n; ++i)
-    if (nan ? x[i] != x[i] : x[i] == v) return i;
-  return n;  // unreachable when v came from x
+using IdxT = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+
+// First lane set in a comparison mask (kLanes when none), branch-free.
+template <class T, class Mask>
+AX_VINLINE int64_t first_lane(const Mask& m) {
+  using I = IdxT<T>;
+  const Vec<I> idx = m ? lane_iota<I>() : splat(static_cast<I>(kLanes<T>));
+  return hreduce<MinR>(idx);
 }
 
+// Index of the first element equal to v (the first NaN when v is NaN), a vector at a time.
+template <class T>
+int64_t find_first(const T* x, int64_t n, T v) {
+  constexpr int L = kLanes<T>;
+  const bool nan = v != v;
+  const Vec<T> vv = splat(v);
+  alignas(64) T t[L];
+  for (int64_t i = 0; i < n; i += L) {
+    const T* src = x + i;
+    if (i + L > n) {  // tail: pad with copies of x[n-1]; a match there is found at n-1 first
+      for (int k = 0; k < L; ++k) t[k] = x[std::min<int64_t>(i + k, n - 1)];
+      src = t;
+    }
+    const Vec<T> c = load(src);
+    const int64_t j = nan ? first_lane<T>(c != c) : first_lane<T>(c == vv);
+    if (j < L) return std::min(i + j, n - 1);
+  }
+  return n - 1;  // unreachable when v came from x
+}
+
+// Scalar single pass (generic layouts); the selects keep it branch-light.
 template <bool kMax, class T>
 int64_t arg_scalar(const T* x, int64_t n, int64_t stride) {
   T best = x[0];
   int64_t bi = 0;
   for (int64_t i = 1; i < n; ++i) {
     const T v = x[i * stride];
-    if (ArgCmp<kMax>::take(v, best)) {
-      best = v;
-      bi = i;
-    }
+    const bool take = ArgCmp<kMax>::take(v, best);
+    best = take ? v : best;
+    bi = take ? i : bi;
   }
   return bi;
 }
 
+// Rows of K contiguous elements: the extreme value by the reduction kernel, then its first index.
 template <bool kMax, class T>
 void arg_inner(const ReduceGeom& g, const T* in, T* values, int64_t* idx) {
   using Op = std::conditional_t<kMax, MaxR, MinR>;
   const int64_t K = g.count;
   const int64_t nb = (K + kReduceBlock - 1) / kReduceBlock;
-  auto best_of = [&](const T* x) -> int64_t {
-    if (K <= 4 * kLanes<T>) return arg_scalar<kMax>(x, K, 1);
-    T v = Op::template identity<T>();
-    for (int64_t b = 0; b < nb; ++b)
-      v = Op::step(v, run_contig<Op, ReduceMap::None>(x + b * kReduceBlock,
-                                                      std::min(kReduceBlock, K - b * kReduceBlock),
-                                                      T(0), T(0)));
-    return find_first(x, K, v);
+  const T* limit = input_end(g, in);
+  auto block = [&](const T* x, int64_t b) {
+    return run_contig<Op, ReduceMap::None>(
+        x + b * kReduceBlock, std::min(kReduceBlock, K - b * kReduceBlock), T(0), T(0), limit);
   };
-  auto emit = [&](int64_t o, const T* x, int64_t i) {
+  auto emit = [&](int64_t o, const T* x, T v) {
+    const int64_t i = find_first(x, K, v);
     idx[o] = i;
     if (values) values[o] = x[i];
   };
@@ -516,7 +643,12 @@ void arg_inner(const ReduceGeom& g, const T* in, T* values, int64_t* idx) {
     const int64_t grain = std::max<int64_t>(1, kGrainElems / K);
     parallel_for(0, g.outputs, grain, [&](int64_t o0, int64_t o1) {
       Walker kw(g.nkept, g.kept_size, g.kept_stride, o0);
-      for (int64_t o = o0; o < o1; ++o, kw.next()) emit(o, in + kw.off, best_of(in + kw.off));
+      for (int64_t o = o0; o < o1; ++o, kw.next()) {
+        const T* x = in + kw.off;
+        T v = Op::template identity<T>();
+        for (int64_t b = 0; b < nb; ++b) v = Op::step(v, block(x, b));
+        emit(o, x, v);
+      }
     });
     return;
   }
@@ -525,61 +657,65 @@ void arg_inner(const ReduceGeom& g, const T* in, T* values, int64_t* idx) {
   for (int64_t o = 0; o < g.outputs; ++o, kw.next()) {
     const T* x = in + kw.off;
     parallel_for(0, nb, 1, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b)
-        part[b] = run_contig<Op, ReduceMap::None>(
-            x + b * kReduceBlock, std::min(kReduceBlock, K - b * kReduceBlock), T(0), T(0));
+      for (int64_t b = b0; b < b1; ++b) part[b] = block(x, b);
     });
     T v = Op::template identity<T>();
     for (int64_t b = 0; b < nb; ++b) v = Op::step(v, part[b]);
-    emit(o, x, find_first(x, K, v));
+    emit(o, x, v);
   }
 }
 
-// x: (batch, K rows, N contiguous columns) -> per column, vectorized across columns.
+// x: (batch, K rows, N contiguous columns) -> per column, vectorized across columns. Narrow
+// blocks read full width like column_partial (extra lanes dropped).
 template <bool kMax, class T>
 void arg_outer(const ReduceGeom& g, const T* in, T* values, int64_t* idx) {
-  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  using I = IdxT<T>;
   using V = Vec<T>;
   using IV = Vec<I>;
   constexpr int L = kLanes<T>, W = kColVecs * L;
-  const int64_t N = g.kept_size[g.nkept - 1], K = g.count, rs = g.red_stride[0];
+  const int64_t N = g.kept_size[g.nkept - 1], K = g.count, rs = g.nred ? g.red_stride[0] : 0;
   const int64_t ncb = (N + W - 1) / W, tasks = (g.outputs / N) * ncb;
   const int64_t grain = std::max<int64_t>(1, kGrainElems / (W * K));
   parallel_for(0, tasks, grain, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t b = t / ncb, c0 = (t % ncb) * W;
+    alignas(64) T t[W] = {};
+    for (int64_t tk = t0; tk < t1; ++tk) {
+      const int64_t b = tk / ncb, c0 = (tk % ncb) * W;
       const int w = static_cast<int>(std::min<int64_t>(W, N - c0));
       const Walker bw(g.nkept - 1, g.kept_size, g.kept_stride, b);
       const T* base = in + bw.off + c0;
-      const int64_t ob = b * N + c0;
-      if (w < W) {
-        for (int j = 0; j < w; ++j) {
-          const int64_t i = arg_scalar<kMax>(base + j, K, rs);
-          idx[ob + j] = i;
-          if (values) values[ob + j] = base[j + i * rs];
-        }
-        continue;
-      }
+      auto row = [&](int64_t r) -> const T* {
+        if (w == W || r * rs + W <= (K - 1) * rs + w) return base + r * rs;
+        std::memcpy(t, base + r * rs, static_cast<size_t>(w) * sizeof(T));
+        return t;
+      };
       V best[kColVecs];
       IV bi[kColVecs];
+      const T* r0 = row(0);
       for (int u = 0; u < kColVecs; ++u) {
-        best[u] = load(base + u * L);
+        best[u] = load(r0 + u * L);
         bi[u] = splat(I(0));
       }
       for (int64_t r = 1; r < K; ++r) {
         const IV rv = splat(static_cast<I>(r));
+        const T* x = row(r);
         for (int u = 0; u < kColVecs; ++u) {
-          const V x = load(base + r * rs + u * L);
-          const auto take = ArgCmp<kMax>::take(x, best[u]);
-          best[u] = take ? x : best[u];
+          const V v = load(x + u * L);
+          const auto take = ArgCmp<kMax>::take(v, best[u]);
+          best[u] = take ? v : best[u];
           bi[u] = take ? rv : bi[u];
         }
       }
-      for (int u = 0; u < kColVecs; ++u)
-        for (int j = 0; j < L; ++j) {
-          idx[ob + u * L + j] = bi[u][j];
-          if (values) values[ob + u * L + j] = best[u][j];
-        }
+      alignas(64) T bv[W];
+      alignas(64) I bx[W];
+      for (int u = 0; u < kColVecs; ++u) {
+        std::memcpy(bv + u * L, &best[u], sizeof(V));
+        std::memcpy(bx + u * L, &bi[u], sizeof(IV));
+      }
+      const int64_t ob = b * N + c0;
+      for (int j = 0; j < w; ++j) {
+        idx[ob + j] = bx[j];
+        if (values) values[ob + j] = bv[j];
+      }
     }
   });
 }

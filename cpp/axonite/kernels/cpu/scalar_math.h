@@ -39,8 +39,10 @@ inline T remainder(T a, T b) {
   } else {
     if (b == 0) return std::fmod(a, b);
     T r = std::fmod(a, b);
-    if (r != 0 && ((b < 0) != (r < 0))) r += b;
-    else if (r == 0) r = std::copysign(T(0), b);
+    if (r != 0 && ((b < 0) != (r < 0)))
+      r += b;
+    else if (r == 0)
+      r = std::copysign(T(0), b);
     return r;
   }
 }
