@@ -11,6 +11,14 @@
 namespace ax::cpu::math {
 
 namespace detail {
+// a * b + c, fused where the translation unit targets FMA. Explicit (not contracted by the
+// compiler) so that a vectorized loop body and its scalar remainder round identically, which
+// keeps results independent of where threads split the range.
+#if defined(__FMA__)
+inline float mad(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
+#else
+inline float mad(float a, float b, float c) { return a * b + c; }
+#endif
 inline float bits_to_float(int32_t i) {
   float f;
   std::memcpy(&f, &i, sizeof f);
@@ -32,12 +40,12 @@ inline float expf_poly(float x) {
   const float r = (xc - n * 0.693359375f) + n * 2.12194440e-4f;
   const float r2 = r * r;
   float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r2 + r + 1.0f;
+  p = mad(p, r, 1.3981999507e-3f);
+  p = mad(p, r, 8.3334519073e-3f);
+  p = mad(p, r, 4.1665795894e-2f);
+  p = mad(p, r, 1.6666665459e-1f);
+  p = mad(p, r, 5.0000001201e-1f);
+  p = mad(p, r2, r + 1.0f);
   // Two factors keep 2^n representable down to the subnormal range and up to overflow.
   const auto ni = static_cast<int32_t>(n);
   const int32_t n1 = ni >> 1;
@@ -45,6 +53,8 @@ inline float expf_poly(float x) {
   return x != x ? x : res;
 }
 }  // namespace detail
+
+using detail::mad;
 
 template <class T>
 inline T exp(T x) {
@@ -83,14 +93,14 @@ inline float log<float>(float x) {
   const float f = m - 1.0f;
   const float z = f * f;
   float p = 7.0376836292e-2f;
-  p = p * f - 1.1514610310e-1f;
-  p = p * f + 1.1676998740e-1f;
-  p = p * f - 1.2420140846e-1f;
-  p = p * f + 1.4249322787e-1f;
-  p = p * f - 1.6668057665e-1f;
-  p = p * f + 2.0000714765e-1f;
-  p = p * f - 2.4999993993e-1f;
-  p = p * f + 3.3333331174e-1f;
+  p = mad(p, f, -1.1514610310e-1f);
+  p = mad(p, f, 1.1676998740e-1f);
+  p = mad(p, f, -1.2420140846e-1f);
+  p = mad(p, f, 1.4249322787e-1f);
+  p = mad(p, f, -1.6668057665e-1f);
+  p = mad(p, f, 2.0000714765e-1f);
+  p = mad(p, f, -2.4999993993e-1f);
+  p = mad(p, f, 3.3333331174e-1f);
   float y = f * z * p;
   y += -2.12194440e-4f * e;
   y += -0.5f * z;
@@ -111,11 +121,11 @@ inline float tanh<float>(float x) {
   const float ax = x < 0 ? -x : x;
   const float z = x * x;
   float p = -5.70498872745e-3f;
-  p = p * z + 2.06390887954e-2f;
-  p = p * z - 5.37397155531e-2f;
-  p = p * z + 1.33314422036e-1f;
-  p = p * z - 3.33332819422e-1f;
-  const float small = p * z * x + x;
+  p = mad(p, z, 2.06390887954e-2f);
+  p = mad(p, z, -5.37397155531e-2f);
+  p = mad(p, z, 1.33314422036e-1f);
+  p = mad(p, z, -3.33332819422e-1f);
+  const float small = mad(p * z, x, x);
   const float big = 1.0f - 2.0f / (detail::expf_poly(2.0f * ax) + 1.0f);
   const float res = ax < 0.625f ? small : (x < 0 ? -big : big);
   return x != x ? x : res;
