@@ -34,8 +34,9 @@ int64_t parse_int_dim(py::handle dim, const char* op) {
 }
 
 bool parse_bool(py::handle v, const char* op, const char* arg) {
-  AXONITE_CHECK(PyBool_Check(v.ptr()) || py::isinstance(v, py::module_::import("numpy").attr("bool_")),
-                TypeError, op, "(): argument '", arg, "' must be bool, not ", type_name(v));
+  AXONITE_CHECK(
+      PyBool_Check(v.ptr()) || py::isinstance(v, py::module_::import("numpy").attr("bool_")),
+      TypeError, op, "(): argument '", arg, "' must be bool, not ", type_name(v));
   return py::cast<bool>(v);
 }
 
@@ -81,9 +82,8 @@ py::object extreme(bool is_max, const Tensor& x, py::handle dim, py::handle keep
     AXONITE_CHECK(dim.is_none() && keepdim.is_none(), TypeError, op,
                   "(): 'other' cannot be combined with 'dim' or 'keepdim'");
     const Tensor o = to_tensor_arg(other, op);
-    return py::cast(maybe_release(x.numel(), [&] {
-      return is_max ? ax::maximum(x, o) : ax::minimum(x, o);
-    }));
+    return py::cast(
+        maybe_release(x.numel(), [&] { return is_max ? ax::maximum(x, o) : ax::minimum(x, o); }));
   }
   if (dim.is_none()) {
     AXONITE_CHECK(keepdim.is_none(), TypeError, op, "(): 'keepdim' needs a 'dim'");
@@ -103,13 +103,17 @@ using MomentPairFn = std::pair<Tensor, Tensor> (*)(const Tensor&, const Dims&, d
 }  // namespace
 
 void register_reduce(py::module_& m, Class& cls) {
+  // axonite.return_types.max / .min, like torch.return_types (registered in sys.modules so
+  // that the named tuples pickle).
+  py::module_ rt = m.def_submodule("return_types", "Named tuples returned by max/min with a dim.");
+  py::module_::import("sys").attr("modules")["axonite.return_types"] = rt;
   py::object namedtuple = py::module_::import("collections").attr("namedtuple");
-  g_max_type = namedtuple("max", py::make_tuple("values", "indices"),
-                          "module"_a = "axonite.return_types")
-                   .release();
-  g_min_type = namedtuple("min", py::make_tuple("values", "indices"),
-                          "module"_a = "axonite.return_types")
-                   .release();
+  for (const char* name : {"max", "min"}) {
+    py::object t =
+        namedtuple(name, py::make_tuple("values", "indices"), "module"_a = "axonite.return_types");
+    rt.attr(name) = t;
+    (std::string(name) == "max" ? g_max_type : g_min_type) = t.release();
+  }
 
   // sum / mean / prod: (dim=None, keepdim=False, *, dtype=None).
   struct D {
@@ -210,8 +214,8 @@ void register_reduce(py::module_& m, Class& cls) {
       const double c = parse_correction(unbiased, correction, name);
       return maybe_release(x.numel(), [&] { return fn(x, d, c, keepdim); });
     };
-    m.def(name, f, "input"_a, "dim"_a = py::none(), "unbiased"_a = py::none(),
-          "keepdim"_a = false, py::kw_only(), "correction"_a = py::none(), e.doc);
+    m.def(name, f, "input"_a, "dim"_a = py::none(), "unbiased"_a = py::none(), "keepdim"_a = false,
+          py::kw_only(), "correction"_a = py::none(), e.doc);
     cls.def(name, f, "dim"_a = py::none(), "unbiased"_a = py::none(), "keepdim"_a = false,
             py::kw_only(), "correction"_a = py::none(), e.doc);
   }

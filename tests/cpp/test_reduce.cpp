@@ -77,7 +77,8 @@ Layout make_layout(const Dims& sizes, const std::vector<int>& perm, int step_dim
     if (i == static_cast<int>(perm.size()) - 1) acc += pad;
   }
   l.span = 1;
-  for (int d = 0; d < sizes.size(); ++d) l.span += (std::max<int64_t>(1, sizes[d]) - 1) * l.strides[d];
+  for (int d = 0; d < sizes.size(); ++d)
+    l.span += (std::max<int64_t>(1, sizes[d]) - 1) * l.strides[d];
   return l;
 }
 
@@ -112,20 +113,26 @@ int64_t outputs_of(const Layout& l, const bool* mask) {
 
 long double map_ref(ReduceMap m, long double x, long double s, double p) {
   switch (m) {
-    case ReduceMap::None: return x;
-    case ReduceMap::Abs: return std::fabs(x);
-    case ReduceMap::Square: return x * x;
-    case ReduceMap::SquareShift: return (x - s) * (x - s);
-    case ReduceMap::ExpShift: return std::exp(x - s);
-    case ReduceMap::PowAbs: return std::pow(std::fabs(x), static_cast<long double>(p));
+    case ReduceMap::None:
+      return x;
+    case ReduceMap::Abs:
+      return std::fabs(x);
+    case ReduceMap::Square:
+      return x * x;
+    case ReduceMap::SquareShift:
+      return (x - s) * (x - s);
+    case ReduceMap::ExpShift:
+      return std::exp(x - s);
+    case ReduceMap::PowAbs:
+      return std::pow(std::fabs(x), static_cast<long double>(p));
   }
   return x;
 }
 
 // One floating case on every ISA; values drawn in [lo, hi]. Returns the number of mismatches.
 template <class T>
-int check_float(ReduceOp op, ReduceMap map, const Layout& l, const bool* mask, double lo,
-                double hi, std::mt19937& rng) {
+int check_float(ReduceOp op, ReduceMap map, const Layout& l, const bool* mask, double lo, double hi,
+                std::mt19937& rng) {
   std::uniform_real_distribution<double> dist(lo, hi);
   std::vector<T> buf(static_cast<size_t>(l.span));
   for (T& v : buf) v = static_cast<T>(dist(rng));
@@ -135,8 +142,10 @@ int check_float(ReduceOp op, ReduceMap map, const Layout& l, const bool* mask, d
   const bool shifted = map == ReduceMap::SquareShift || map == ReduceMap::ExpShift;
   const double p = 3.0, divisor = op == ReduceOp::Sum ? 3.0 : 1.0;
   std::vector<long double> ref(M), mag(M, 0.0L);
-  const long double init = op == ReduceOp::Sum ? 0.0L : op == ReduceOp::Prod ? 1.0L
-                           : op == ReduceOp::Max ? -INFINITY : INFINITY;
+  const long double init = op == ReduceOp::Sum    ? 0.0L
+                           : op == ReduceOp::Prod ? 1.0L
+                           : op == ReduceOp::Max  ? -INFINITY
+                                                  : INFINITY;
   std::fill(ref.begin(), ref.end(), init);
   for_each_element(l, mask, [&](int64_t o, int64_t off) {
     const long double v = map_ref(map, buf[off], shifted ? shift[o] : 0, p);
@@ -168,7 +177,8 @@ int check_float(ReduceOp op, ReduceMap map, const Layout& l, const bool* mask, d
       }
       if (map == ReduceMap::ExpShift || map == ReduceMap::PowAbs) tol *= 8;
       if (!(out[o] == want || std::fabs(out[o] - want) <= tol) && bad++ < 3)
-        std::fprintf(stderr, "mismatch %s op=%d map=%d isa=%s kind=%d out %lld: got %.9Lg want %.9Lg\n",
+        std::fprintf(stderr,
+                     "mismatch %s op=%d map=%d isa=%s kind=%d out %lld: got %.9Lg want %.9Lg\n",
                      sizeof(T) == 4 ? "f32" : "f64", static_cast<int>(op), static_cast<int>(map),
                      ax::isa_name(isa), static_cast<int>(g.kind), static_cast<long long>(o),
                      static_cast<long double>(out[o]), want);
@@ -189,21 +199,21 @@ struct Geometry {
 std::vector<Geometry> geometries() {
   const int64_t B = ax::cpu::kReduceBlock, RB = ax::cpu::kReduceRowBlock;
   return {
-      {{37}, {0}, -1, 0, {true}},                                    // short full reduction
-      {{2 * B + 77}, {0}, -1, 0, {true}},                            // several blocks
-      {{0, 5}, {0, 1}, -1, 0, {true, false}},                        // empty reduction
-      {{5, 0}, {0, 1}, -1, 0, {true, false}},                        // no outputs
-      {{7, 130}, {0, 1}, -1, 0, {false, true}},                      // inner, rows
-      {{3, B + 5}, {0, 1}, -1, 0, {false, true}},                    // inner, split rows
-      {{4, 9, 33}, {0, 1, 2}, -1, 3, {true, false, true}},           // inner, grouped rows
-      {{2 * RB + 3, 70}, {0, 1}, -1, 0, {true, false}},              // outer
+      {{37}, {0}, -1, 0, {true}},                                         // short full reduction
+      {{2 * B + 77}, {0}, -1, 0, {true}},                                 // several blocks
+      {{0, 5}, {0, 1}, -1, 0, {true, false}},                             // empty reduction
+      {{5, 0}, {0, 1}, -1, 0, {true, false}},                             // no outputs
+      {{7, 130}, {0, 1}, -1, 0, {false, true}},                           // inner, rows
+      {{3, B + 5}, {0, 1}, -1, 0, {false, true}},                         // inner, split rows
+      {{4, 9, 33}, {0, 1, 2}, -1, 3, {true, false, true}},                // inner, grouped rows
+      {{2 * RB + 3, 70}, {0, 1}, -1, 0, {true, false}},                   // outer
       {{3, RB + 1, 2 * 64 + 5}, {0, 1, 2}, -1, 0, {false, true, false}},  // outer + batch
-      {{600, 3}, {0, 1}, -1, 0, {true, false}},                      // outer, narrow
-      {{40, 50}, {1, 0}, -1, 0, {true, false}},                      // transposed -> inner
-      {{40, 50}, {1, 0}, -1, 0, {false, true}},                      // transposed -> outer
-      {{30, 20}, {0, 1}, 1, 0, {false, true}},                       // stepped -> generic
-      {{6, 1, 9, 4}, {2, 0, 3, 1}, 0, 1, {true, true, false, true}},  // permuted mix
-      {{5, 6}, {0, 1}, -1, 0, {false, false}},                       // nothing reduced
+      {{600, 3}, {0, 1}, -1, 0, {true, false}},                           // outer, narrow
+      {{40, 50}, {1, 0}, -1, 0, {true, false}},                           // transposed -> inner
+      {{40, 50}, {1, 0}, -1, 0, {false, true}},                           // transposed -> outer
+      {{30, 20}, {0, 1}, 1, 0, {false, true}},                            // stepped -> generic
+      {{6, 1, 9, 4}, {2, 0, 3, 1}, 0, 1, {true, true, false, true}},      // permuted mix
+      {{5, 6}, {0, 1}, -1, 0, {false, false}},                            // nothing reduced
   };
 }
 
@@ -309,8 +319,8 @@ int check_arg(const Layout& l, int dim, std::mt19937& rng, bool with_nan) {
     for_each_element(l, mask, [&](int64_t o, int64_t off) {
       const T v = buf[off];
       const int64_t k = cnt[o]++;
-      const bool take = want[o] < 0 || (is_max ? v > best[o] : v < best[o]) ||
-                        (v != v && best[o] == best[o]);
+      const bool take =
+          want[o] < 0 || (is_max ? v > best[o] : v < best[o]) || (v != v && best[o] == best[o]);
       if (take) {
         want[o] = k;
         best[o] = v;
@@ -338,14 +348,14 @@ TEST(arg_reduce_paths_ties_nan) {
   int bad = 0;
   const int64_t B = ax::cpu::kReduceBlock;
   const std::vector<std::pair<Geometry, int>> cases = {
-      {{{50}, {0}, -1, 0, {}}, 0},                 // short inner
-      {{{2 * B + 9}, {0}, -1, 0, {}}, 0},          // long inner, block-parallel
-      {{{9, 300}, {0, 1}, -1, 0, {}}, 1},          // rows
-      {{{300, 9}, {0, 1}, -1, 0, {}}, 0},          // outer, narrow
-      {{{3, 70, 130}, {0, 1, 2}, -1, 0, {}}, 1},   // outer + batch
-      {{{40, 50}, {1, 0}, -1, 0, {}}, 1},          // transposed
-      {{{20, 30}, {0, 1}, 0, 2, {}}, 0},           // stepped
-      {{{4, 1, 6}, {0, 1, 2}, -1, 0, {}}, 1},      // size-1 dim
+      {{{50}, {0}, -1, 0, {}}, 0},                // short inner
+      {{{2 * B + 9}, {0}, -1, 0, {}}, 0},         // long inner, block-parallel
+      {{{9, 300}, {0, 1}, -1, 0, {}}, 1},         // rows
+      {{{300, 9}, {0, 1}, -1, 0, {}}, 0},         // outer, narrow
+      {{{3, 70, 130}, {0, 1, 2}, -1, 0, {}}, 1},  // outer + batch
+      {{{40, 50}, {1, 0}, -1, 0, {}}, 1},         // transposed
+      {{{20, 30}, {0, 1}, 0, 2, {}}, 0},          // stepped
+      {{{4, 1, 6}, {0, 1, 2}, -1, 0, {}}, 1},     // size-1 dim
   };
   for (const auto& [gm, dim] : cases) {
     const Layout l = make_layout(gm.sizes, gm.perm, gm.step_dim, gm.pad);
@@ -431,8 +441,7 @@ TEST(ops_level) {
     return -1;
   };
   CHECK(kind_of([&] { ax::sum(x, Dims{2}); }) == static_cast<int>(ax::ErrorKind::IndexError));
-  CHECK(kind_of([&] { ax::sum(x, Dims{0, -2}); }) ==
-        static_cast<int>(ax::ErrorKind::RuntimeError));
+  CHECK(kind_of([&] { ax::sum(x, Dims{0, -2}); }) == static_cast<int>(ax::ErrorKind::RuntimeError));
   CHECK(kind_of([&] { ax::mean(ax::ones(Dims{2}, DType::Int64)); }) ==
         static_cast<int>(ax::ErrorKind::RuntimeError));
   CHECK(kind_of([&] { ax::max(ax::zeros(Dims{0})); }) ==

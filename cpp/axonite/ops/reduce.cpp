@@ -24,10 +24,10 @@ using cpu::ReduceOp;
 // Which dims a reduction folds, and the shapes it produces.
 struct RDims {
   bool mask[kMaxDims] = {};
-  Dims dims;        // the reduced dims, wrapped and sorted (all dims when none were given)
-  Dims in;          // input shape
-  Dims keep;        // keepdim result shape
-  Dims out;         // result shape
+  Dims dims;          // the reduced dims, wrapped and sorted (all dims when none were given)
+  Dims in;            // input shape
+  Dims keep;          // keepdim result shape
+  Dims out;           // result shape
   int64_t count = 1;  // elements folded into each output
   bool all = false;   // no dims were given
 };
@@ -63,17 +63,24 @@ RDims make_rdims(const Tensor& x, const Dims& dims, bool keepdim, const char* op
   return r;
 }
 
+// The kernel geometry of x; `src` becomes a contiguous copy of a large input whose layout no
+// fast path covers (one copy beats a scalar strided walk).
+cpu::ReduceGeom geometry(const Tensor& x, const RDims& rd, Tensor* src) {
+  *src = x;
+  cpu::ReduceGeom g = cpu::reduce_geometry(x.sizes(), x.strides(), rd.mask);
+  if (g.kind == cpu::ReduceGeom::kGeneric && g.nred > 0 && x.numel() > cpu::kReduceBlock) {
+    *src = clone(x.detach());
+    g = cpu::reduce_geometry(src->sizes(), src->strides(), rd.mask);
+  }
+  return g;
+}
+
 // Runs a reduction kernel (no autograd): result of shape rd.out, contiguous, x's dtype.
 // `shift` must be contiguous with one element per output.
 Tensor reduce_raw(const Tensor& x, const RDims& rd, ReduceOp op, ReduceMap map = ReduceMap::None,
                   const Tensor& shift = Tensor(), double p = 2.0, double divisor = 1.0) {
-  Tensor src = x;
-  cpu::ReduceGeom g = cpu::reduce_geometry(src.sizes(), src.strides(), rd.mask);
-  if (g.kind == cpu::ReduceGeom::kGeneric && g.nred > 0 && x.numel() > cpu::kReduceBlock) {
-    // A large input with a layout no fast path covers: one copy beats a scalar strided walk.
-    src = clone(x.detach());
-    g = cpu::reduce_geometry(src.sizes(), src.strides(), rd.mask);
-  }
+  Tensor src;
+  const cpu::ReduceGeom g = geometry(x, rd, &src);
   Tensor out = Tensor::empty(rd.out, x.dtype());
   cpu::ReduceArgs a;
   a.in = src.raw_data();
@@ -144,11 +151,11 @@ Tensor mean(const Tensor& x, const Dims& dims, bool keepdim, std::optional<DType
   Tensor y = reduce_raw(converted(x, dt, "mean"), rd, ReduceOp::Sum, ReduceMap::None, Tensor(), 2.0,
                         static_cast<double>(rd.count));
   if (autograd::needs_grad(x)) {
-    autograd::record(rd.all ? "MeanBackward0" : "MeanBackward1", {x}, y,
-                     [rd, xdt = x.dtype()](const Tensor& g) {
-                       Tensor ge = div(expand_back(g, rd), s(static_cast<double>(rd.count), g.dtype()));
-                       return TensorList{back_to(ge, xdt)};
-                     });
+    autograd::record(
+        rd.all ? "MeanBackward0" : "MeanBackward1", {x}, y, [rd, xdt = x.dtype()](const Tensor& g) {
+          Tensor ge = div(expand_back(g, rd), s(static_cast<double>(rd.count), g.dtype()));
+          return TensorList{back_to(ge, xdt)};
+        });
   }
   return y;
 }
@@ -165,8 +172,8 @@ Tensor prod_backward(const Tensor& g, const Tensor& x, const Tensor& y, const RD
   const Tensor z = eq(x, s(0, dt));
   if (!any_true(z)) return mul(ge, div(expand_back(y, rd), x));
   const Tensor one = s(1, dt), zero = s(0, dt);
-  const Tensor xnz = where(z, one, x);    // zeros replaced by 1
-  const Tensor x0 = where(z, x, zero);    // only the zero entries
+  const Tensor xnz = where(z, one, x);  // zeros replaced by 1
+  const Tensor x0 = where(z, x, zero);  // only the zero entries
   const Tensor others_nz = div(expand(prod(xnz, rd.dims, true), rd.in), xnz);
   const Tensor s1 = sum(x0, rd.dims, true), s2 = sum(mul(x0, x0), rd.dims, true);
   const Tensor nz = sum(z, rd.dims, true);  // int64 count of zeros per slice
@@ -220,9 +227,9 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& x, int64_t dim, bool keepdim
   const Tensor src = x.dtype() == DType::Bool ? to_dtype(x.detach(), DType::Int64) : x;
   Tensor values = Tensor::empty(rd.out, src.dtype());
   Tensor indices = Tensor::empty(rd.out, DType::Int64);
-  const cpu::ReduceGeom g = cpu::reduce_geometry(src.sizes(), src.strides(), rd.mask);
-  cpu::arg_reduce(is_max, src.dtype(), g, src.raw_data(), values.raw_data(),
-                  indices.data<int64_t>());
+  Tensor in;
+  const cpu::ReduceGeom g = geometry(src, rd, &in);
+  cpu::arg_reduce(is_max, in.dtype(), g, in.raw_data(), values.raw_data(), indices.data<int64_t>());
   if (x.dtype() == DType::Bool) values = to_dtype(values, DType::Bool);
   if (autograd::needs_grad(x)) {
     const int d = rd.dims.empty() ? -1 : static_cast<int>(rd.dims[0]);
@@ -260,8 +267,9 @@ Tensor arg_extreme(const Tensor& x, std::optional<int64_t> dim, bool keepdim, bo
   const RDims rd = make_rdims(x, Dims{*dim}, keepdim, name);
   check_nonempty(x, rd, name);
   Tensor idx = Tensor::empty(rd.out, DType::Int64);
-  cpu::arg_reduce(is_max, x.dtype(), cpu::reduce_geometry(x.sizes(), x.strides(), rd.mask),
-                  x.raw_data(), nullptr, idx.data<int64_t>());
+  Tensor in;
+  const cpu::ReduceGeom g = geometry(x, rd, &in);
+  cpu::arg_reduce(is_max, in.dtype(), g, in.raw_data(), nullptr, idx.data<int64_t>());
   return idx;
 }
 }  // namespace
@@ -435,7 +443,8 @@ Tensor norm_backward(const Tensor& g, const Tensor& x, const Tensor& y, const RD
 }
 }  // namespace
 
-Tensor norm(const Tensor& x0, double p, const Dims& dims, bool keepdim, std::optional<DType> dtype) {
+Tensor norm(const Tensor& x0, double p, const Dims& dims, bool keepdim,
+            std::optional<DType> dtype) {
   AXONITE_CHECK(is_floating(x0.dtype()), RuntimeError,
                 "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ",
                 dtype_name(x0.dtype()));
@@ -452,15 +461,15 @@ Tensor norm(const Tensor& x0, double p, const Dims& dims, bool keepdim, std::opt
     } else if (p == 1) {
       y = reduce_raw(xd, rd, ReduceOp::Sum, ReduceMap::Abs);
     } else if (std::isinf(p)) {
-      AXONITE_CHECK(x.numel() != 0 || !rd.all, RuntimeError,
-                    "linalg.vector_norm cannot compute the ", p > 0 ? "inf" : "-inf",
+      AXONITE_CHECK(rd.count != 0, RuntimeError, "linalg.vector_norm cannot compute the ",
+                    p > 0 ? "inf" : "-inf",
                     " norm on an empty tensor because the operation does not have an identity");
-      check_nonempty(x, rd, "linalg.vector_norm");
       y = reduce_raw(xd, rd, p > 0 ? ReduceOp::Max : ReduceOp::Min, ReduceMap::Abs);
     } else if (p == 0) {
       y = to_dtype(sum(ne(xd, s(0, xd.dtype())), rd.dims, keepdim), x.dtype());
     } else {
-      y = pow(reduce_raw(xd, rd, ReduceOp::Sum, ReduceMap::PowAbs, Tensor(), p), s(1.0 / p, x.dtype()));
+      y = pow(reduce_raw(xd, rd, ReduceOp::Sum, ReduceMap::PowAbs, Tensor(), p),
+              s(1.0 / p, x.dtype()));
     }
   }
   if (autograd::needs_grad(x)) {

@@ -38,10 +38,10 @@ Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool k
 Tensor var(const Tensor& x, const Dims& dims = {}, double correction = 1.0, bool keepdim = false);
 Tensor std(const Tensor& x, const Dims& dims = {}, double correction = 1.0, bool keepdim = false);
 // (var, mean) and (std, mean).
-std::pair<Tensor, Tensor> var_mean(const Tensor& x, const Dims& dims = {},
-                                   double correction = 1.0, bool keepdim = false);
-std::pair<Tensor, Tensor> std_mean(const Tensor& x, const Dims& dims = {},
-                                   double correction = 1.0, bool keepdim = false);
+std::pair<Tensor, Tensor> var_mean(const Tensor& x, const Dims& dims = {}, double correction = 1.0,
+                                   bool keepdim = false);
+std::pair<Tensor, Tensor> std_mean(const Tensor& x, const Dims& dims = {}, double correction = 1.0,
+                                   bool keepdim = false);
 
 // log(sum(exp(x))) computed as m + log(sum(exp(x - m))), m = max; int inputs become float32.
 Tensor logsumexp(const Tensor& x, const Dims& dims, bool keepdim = false);

@@ -49,7 +49,8 @@ struct VF64 {
 // Per k step: NV aligned loads of B, MR broadcasts of A, MR * NV independent FMAs.
 template <class VT, int MR, int NV>
 void kernel(int64_t k, const typename VT::T* a, const typename VT::T* b, typename VT::T* c,
-            int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff, int n_eff) {
+            int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff, int n_eff,
+            const char* pf) {
   using T = typename VT::T;
   using V = typename VT::V;
   constexpr int kNR = NV * VT::kW;
@@ -70,6 +71,8 @@ void kernel(int64_t k, const typename VT::T* a, const typename VT::T* b, typenam
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) bv[v] = VT::load(b + v * VT::kW);
     _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
+    _mm_prefetch(pf, _MM_HINT_T1);  // next B micro-panel -> L2, one line per k step
+    pf += 64;
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       const V ai = VT::set1(a[i]);

@@ -54,7 +54,8 @@ typename VT::M lane_mask(int n) {
 // ROWS * NV independent FMAs. Each row's arithmetic does not depend on ROWS.
 template <class VT, int MR, int NV, int ROWS>
 void kernel_rows(int64_t k, const typename VT::T* a, const typename VT::T* b, typename VT::T* c,
-                 int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff, int n_eff) {
+                 int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff, int n_eff,
+                 const char* pf) {
   using T = typename VT::T;
   using V = typename VT::V;
   constexpr int kNR = NV * VT::kW;
@@ -77,6 +78,8 @@ void kernel_rows(int64_t k, const typename VT::T* a, const typename VT::T* b, ty
     for (int v = 0; v < NV; ++v) bv[v] = VT::load(b + v * VT::kW);
     // The packed A stream comes from L2: fetch a few steps ahead.
     _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
+    _mm_prefetch(pf, _MM_HINT_T1);  // next B micro-panel -> L2, one line per k step
+    pf += 64;
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i) {
       const V ai = VT::set1(a[i]);
@@ -121,10 +124,11 @@ void kernel_rows(int64_t k, const typename VT::T* a, const typename VT::T* b, ty
 // e.g. m = 64 (4 x 14 + 8) does not pay for 6 zero rows; bits are identical either way.
 template <class VT, int MR, int NV>
 void kernel(int64_t k, const typename VT::T* a, const typename VT::T* b, typename VT::T* c,
-            int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff, int n_eff) {
-  if (m_eff > 8) return kernel_rows<VT, MR, NV, MR>(k, a, b, c, ldc, alpha, beta, m_eff, n_eff);
-  if (m_eff > 4) return kernel_rows<VT, MR, NV, 8>(k, a, b, c, ldc, alpha, beta, m_eff, n_eff);
-  kernel_rows<VT, MR, NV, 4>(k, a, b, c, ldc, alpha, beta, m_eff, n_eff);
+            int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff, int n_eff,
+            const char* pf) {
+  if (m_eff > 8) return kernel_rows<VT, MR, NV, MR>(k, a, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
+  if (m_eff > 4) return kernel_rows<VT, MR, NV, 8>(k, a, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
+  kernel_rows<VT, MR, NV, 4>(k, a, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
 }
 
 }  // namespace

@@ -16,10 +16,12 @@ namespace ax::cpu::gemm_detail {
 //      64-byte aligned
 //   C[i, j] = alpha * sum_p a(i, p) * b(p, j) + beta * C[i, j]  for i < m_eff, j < n_eff,
 //   C row stride ldc, unit column stride. beta == 0 never reads C. k >= 1.
+//   pf: the kernel prefetches k * 64 bytes from pf into L2, one cache line per k step; the
+//   driver passes the next B micro-panel (prefetches never fault, so any address is safe).
 // Full and partial tiles use the same arithmetic, so where a tile edge falls never changes bits.
 template <class T>
 using MicroKernel = void (*)(int64_t k, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta,
-                             int m_eff, int n_eff);
+                             int m_eff, int n_eff, const char* pf);
 
 template <class T>
 struct KernelDesc {

@@ -55,9 +55,12 @@ ReduceGeom reduce_geometry(const Dims& sizes, const Dims& strides, const bool* r
     }
     g.count *= sizes[d];
   }
-  if (g.nred > 0 && g.red_stride[g.nred - 1] == 1) g.kind = ReduceGeom::kInner;
-  else if (g.nkept > 0 && g.kept_stride[g.nkept - 1] == 1) g.kind = ReduceGeom::kOuter;
-  else g.kind = ReduceGeom::kGeneric;
+  if (g.nred > 0 && g.red_stride[g.nred - 1] == 1)
+    g.kind = ReduceGeom::kInner;
+  else if (g.nkept > 0 && g.kept_stride[g.nkept - 1] == 1)
+    g.kind = ReduceGeom::kOuter;
+  else
+    g.kind = ReduceGeom::kGeneric;
   return g;
 }
 

@@ -1,286 +1,20 @@
 // Reduction loops, compiled once per ISA: reduce_{generic,avx2,avx512}.cpp define AX_ISA_NS and
-// include this file with their own -m flags. Lanes are GCC vector types of 64 bytes (one zmm,
-// two ymm or four xmm), so one source serves every ISA. Summation order: Note [Reduction order]
-// in kernels/reduce.h.
+// include this file with their own -m flags. Drivers for the inner / outer / generic layouts and
+// the arg-reductions, on top of reduce_simd.h. Summation order: Note [Reduction order] in
+// kernels/reduce.h.
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <limits>
 #include <type_traits>
-#include <utility>
 #include <vector>
 
 #include "axonite/core/check.h"
 #include "axonite/core/parallel.h"
-#include "axonite/kernels/cpu/vecmath.h"
+#include "axonite/kernels/cpu/reduce_simd.h"
 #include "axonite/kernels/reduce.h"
-
-#ifndef AX_ISA_NS
-#error "define AX_ISA_NS before including reduce_impl.h"
-#endif
-
-// Vector-typed helpers are internal and always inlined: the AVX-512 argument ABI is moot.
-#pragma GCC diagnostic ignored "-Wpsabi"
-#define AX_VINLINE __attribute__((always_inline)) inline
 
 namespace ax::cpu::AX_ISA_NS {
 namespace {
-
-// 64-byte accumulators kept in flight: enough independent chains to hide the add latency.
-#if defined(__AVX512F__)
-constexpr int kUnroll = 8;
-constexpr int kColVecs = 4;
-#elif defined(__AVX2__)
-constexpr int kUnroll = 4;
-constexpr int kColVecs = 4;
-#else
-constexpr int kUnroll = 2;
-constexpr int kColVecs = 2;
-#endif
-constexpr int64_t kGrainElems = 32768;  // elements per thread below which threads don't pay
-
-template <class T>
-struct VecT;
-template <>
-struct VecT<float> {
-  typedef float type __attribute__((vector_size(64)));
-};
-template <>
-struct VecT<double> {
-  typedef double type __attribute__((vector_size(64)));
-};
-template <>
-struct VecT<int64_t> {
-  typedef int64_t type __attribute__((vector_size(64)));
-};
-template <>
-struct VecT<int32_t> {
-  typedef int32_t type __attribute__((vector_size(64)));
-};
-template <>
-struct VecT<uint8_t> {
-  typedef uint8_t type __attribute__((vector_size(64)));
-};
-template <class T>
-using Vec = typename VecT<T>::type;
-template <class T>
-constexpr int kLanes = static_cast<int>(64 / sizeof(T));
-
-template <class T>
-AX_VINLINE Vec<T> load(const T* p) {
-  Vec<T> v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-template <class T>
-AX_VINLINE Vec<T> splat(T s) {
-  Vec<T> v;
-  for (int j = 0; j < kLanes<T>; ++j) v[j] = s;
-  return v;
-}
-
-// ---- reduction operators: identity and step, the same expression for scalars and vectors ----
-
-struct SumR {
-  static constexpr ReduceOp kOp = ReduceOp::Sum;
-  template <class T>
-  static T identity() {
-    return T(0);
-  }
-  template <class V>
-  static AX_VINLINE V step(const V& a, const V& x) {
-    return a + x;
-  }
-};
-struct ProdR {
-  static constexpr ReduceOp kOp = ReduceOp::Prod;
-  template <class T>
-  static T identity() {
-    return T(1);
-  }
-  template <class V>
-  static AX_VINLINE V step(const V& a, const V& x) {
-    return a * x;
-  }
-};
-// NaN wins: once a lane holds NaN, neither comparison can replace it.
-struct MaxR {
-  static constexpr ReduceOp kOp = ReduceOp::Max;
-  template <class T>
-  static T identity() {
-    if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
-    else return std::numeric_limits<T>::lowest();
-  }
-  template <class V>
-  static AX_VINLINE V step(const V& a, const V& x) {
-    return ((x > a) | (x != x)) ? x : a;
-  }
-};
-struct MinR {
-  static constexpr ReduceOp kOp = ReduceOp::Min;
-  template <class T>
-  static T identity() {
-    if constexpr (std::is_floating_point_v<T>) return std::numeric_limits<T>::infinity();
-    else if constexpr (std::is_same_v<T, uint8_t>) return T(1);  // bool: all() of nothing
-    else return std::numeric_limits<T>::max();
-  }
-  template <class V>
-  static AX_VINLINE V step(const V& a, const V& x) {
-    return ((x < a) | (x != x)) ? x : a;
-  }
-};
-
-// float32 sums and products fold their unit partials in float64 (Note [Reduction order]).
-template <class Op, class T>
-using AccT = std::conditional_t<std::is_same_v<T, float> &&
-                                    (Op::kOp == ReduceOp::Sum || Op::kOp == ReduceOp::Prod),
-                                double, T>;
-
-template <class Op, class T, class Acc>
-inline T finish(Acc a, double divisor) {
-  if constexpr (Op::kOp == ReduceOp::Sum && std::is_floating_point_v<T>) {
-    if (divisor != 1.0) return static_cast<T>(a / divisor);
-  }
-  return static_cast<T>(a);
-}
-
-// ---- elementwise maps ----------------------------------------------------------------------
-
-// exp and pow have no vector form here: they are staged through a small buffer.
-template <ReduceMap M>
-constexpr bool kStaged = M == ReduceMap::ExpShift || M == ReduceMap::PowAbs;
-
-template <ReduceMap M, class T>
-inline T map1(T x, T s, T p) {
-  if constexpr (M == ReduceMap::None) {
-    return x;
-  } else {
-    static_assert(std::is_floating_point_v<T>, "maps apply to floating types only");
-    // x <= 0 ? 0 - x : x maps -0.0 to +0.0 and keeps NaN.
-    if constexpr (M == ReduceMap::Abs) return x <= T(0) ? T(0) - x : x;
-    if constexpr (M == ReduceMap::Square) return x * x;
-    if constexpr (M == ReduceMap::SquareShift) return (x - s) * (x - s);
-    if constexpr (M == ReduceMap::ExpShift) return math::exp<T>(x - s);
-    if constexpr (M == ReduceMap::PowAbs) return std::pow(x <= T(0) ? T(0) - x : x, p);
-  }
-}
-
-template <ReduceMap M, class V>
-AX_VINLINE V mapv(const V& x, const V& s) {
-  if constexpr (M == ReduceMap::None) return x;
-  if constexpr (M == ReduceMap::Abs) return (x <= V{}) ? V{} - x : x;
-  if constexpr (M == ReduceMap::Square) return x * x;
-  if constexpr (M == ReduceMap::SquareShift) return (x - s) * (x - s);
-  return x;  // staged maps never get here
-}
-
-// One vector of mapped elements from x[0, kLanes); `s` holds the shift of each lane.
-template <ReduceMap M, class T>
-AX_VINLINE Vec<T> load_mapped(const T* x, const Vec<T>& s, T p) {
-  if constexpr (kStaged<M>) {
-    alignas(64) T t[kLanes<T>];
-    for (int k = 0; k < kLanes<T>; ++k) t[k] = map1<M>(x[k], s[k], p);
-    return load(t);
-  } else {
-    return mapv<M>(load(x), s);
-  }
-}
-
-template <class T>
-AX_VINLINE Vec<T> lane_iota() {
-  Vec<T> v;
-  for (int j = 0; j < kLanes<T>; ++j) v[j] = static_cast<T>(j);
-  return v;
-}
-
-// x[0, m) mapped, m < kLanes; the other lanes hold the identity (branch-free row tails). Reads a
-// whole vector when that stays below `limit` (the end of the input), else a padded copy.
-template <class Op, ReduceMap M, class T>
-AX_VINLINE Vec<T> load_partial(const T* x, int64_t m, const Vec<T>& s, T p, const T* limit) {
-  alignas(64) T t[kLanes<T>] = {};
-  const T* src = x;
-  if (x + kLanes<T> > limit) {
-    for (int64_t k = 0; k < m; ++k) t[k] = x[k];
-    src = t;
-  }
-  const Vec<T> v = load_mapped<M>(src, s, p);
-  return lane_iota<T>() < splat(static_cast<T>(m)) ? v : splat(Op::template identity<T>());
-}
-
-// Horizontal fold of one vector, lanes j and j + n/2 first: halving shuffles down to 16 bytes,
-// then butterflies within 16 bytes, so that even max/min stay branch-free.
-template <class V, size_t... I>
-AX_VINLINE auto lo_half(const V& v, std::index_sequence<I...>) {
-  return __builtin_shufflevector(v, v, I...);
-}
-template <class V, size_t... I>
-AX_VINLINE auto hi_half(const V& v, std::index_sequence<I...>) {
-  return __builtin_shufflevector(v, v, (I + sizeof...(I))...);
-}
-template <size_t K, class V, size_t... I>
-AX_VINLINE V swap_lanes(const V& v, std::index_sequence<I...>) {
-  return __builtin_shufflevector(v, v, (I ^ K)...);
-}
-template <class Op, size_t K, class V>
-AX_VINLINE V butterfly(const V& v) {
-  constexpr size_t n = sizeof(V) / sizeof(v[0]);
-  const V w = Op::step(v, swap_lanes<K>(v, std::make_index_sequence<n>{}));
-  if constexpr (K == 1) return w;
-  else return butterfly<Op, K / 2>(w);
-}
-template <class Op, class V>
-AX_VINLINE auto hreduce(const V& v) {
-  constexpr size_t n = sizeof(V) / sizeof(v[0]);
-  if constexpr (sizeof(V) > 16) {
-    using Half = std::make_index_sequence<n / 2>;
-    return hreduce<Op>(Op::step(lo_half(v, Half{}), hi_half(v, Half{})));
-  } else {
-    return butterfly<Op, n / 2>(v)[0];
-  }
-}
-
-// The end of a run: whole vectors from i on into acc, the identity-padded tail, then the lanes.
-template <class Op, ReduceMap M, class T>
-AX_VINLINE T run_tail(const Vec<T>& acc, const T* x, int64_t i, int64_t n, T s, T p,
-                      const T* limit) {
-  constexpr int L = kLanes<T>;
-  const Vec<T> sv = splat(s);
-  Vec<T> a0 = acc;
-  for (; i + L <= n; i += L) a0 = Op::step(a0, load_mapped<M>(x + i, sv, p));
-  if (i < n) a0 = Op::step(a0, load_partial<Op, M>(x + i, n - i, sv, p, limit));
-  return hreduce<Op>(a0);
-}
-
-// run_contig for n < kUnroll * kLanes (same result), inlined into loops over short rows.
-template <class Op, ReduceMap M, class T>
-AX_VINLINE T run_short(const T* x, int64_t n, T s, T p, const T* limit) {
-  return run_tail<Op, M>(splat(Op::template identity<T>()), x, 0, n, s, p, limit);
-}
-
-// x: (n,) contiguous, readable up to `limit` -> one partial, reduced in kUnroll x kLanes lanes
-// then folded as a tree.
-template <class Op, ReduceMap M, class T>
-T run_contig(const T* x, int64_t n, T s, T p, const T* limit) {
-  using V = Vec<T>;
-  constexpr int L = kLanes<T>;
-  constexpr int64_t kStep = int64_t{kUnroll} * L;
-  if (n < kStep) return run_short<Op, M>(x, n, s, p, limit);
-  const V sv = splat(s);
-  V acc[kUnroll];
-  for (int u = 0; u < kUnroll; ++u) acc[u] = splat(Op::template identity<T>());
-  int64_t i = 0;
-  for (; i + kStep <= n; i += kStep)
-    for (int u = 0; u < kUnroll; ++u)
-      acc[u] = Op::step(acc[u], load_mapped<M>(x + i + u * L, sv, p));
-  // Constant trip counts, so the accumulators stay in registers.
-  if constexpr (kUnroll >= 8)
-    for (int u = 0; u < 4; ++u) acc[u] = Op::step(acc[u], acc[u + 4]);
-  if constexpr (kUnroll >= 4)
-    for (int u = 0; u < 2; ++u) acc[u] = Op::step(acc[u], acc[u + 2]);
-  acc[0] = Op::step(acc[0], acc[1]);
-  return run_tail<Op, M>(acc[0], x, i, n, s, p, limit);
-}
 
 // Row-major walk over a set of dims, tracking the element offset.
 struct Walker {
@@ -289,7 +23,12 @@ struct Walker {
   const int64_t* stride;
   int64_t idx[kMaxDims];
   int64_t off = 0;
-  Walker(int nd, const int64_t* sz, const int64_t* st, int64_t start) : n(nd), size(sz), stride(st) {
+  Walker(int nd, const int64_t* sz, const int64_t* st, int64_t start)
+      : n(nd), size(sz), stride(st) {
+    if (start == 0) {  // the common case, without divisions
+      for (int d = 0; d < n; ++d) idx[d] = 0;
+      return;
+    }
     for (int d = n - 1; d >= 0; --d) {
       idx[d] = start % size[d];
       start /= size[d];
@@ -350,25 +89,23 @@ void reduce_inner(const ReduceGeom& g, const Io<T>& io) {
       const Walker w(nro, g.red_size, g.red_stride, u / nb);
       const int64_t e0 = (u % nb) * kReduceBlock;
       return static_cast<Acc>(
-          run_contig<Op, M>(base + w.off + e0, std::min(kReduceBlock, K0 - e0), s, io.p,
-                            io.limit));
+          run_contig<Op, M>(base + w.off + e0, std::min(kReduceBlock, K0 - e0), s, io.p, io.limit));
     }
     Walker w(nro, g.red_size, g.red_stride, u * G);
     Acc acc = Op::template identity<Acc>();
     const int64_t r1 = std::min(R, (u + 1) * G);
     for (int64_t r = u * G; r < r1; ++r, w.next())
-      acc = Op::step(acc,
-                     static_cast<Acc>(run_contig<Op, M>(base + w.off, K0, s, io.p, io.limit)));
+      acc = Op::step(acc, static_cast<Acc>(run_contig<Op, M>(base + w.off, K0, s, io.p, io.limit)));
     return acc;
   };
   const Acc id = Op::template identity<Acc>();
-  if (R == 1 && K0 < int64_t{kUnroll} * kLanes<T>) {
-    // One short row per output: the same arithmetic as below, without the call overhead.
+  if (R == 1 && !split) {
+    // One row per output: the same arithmetic as below, without the call overhead.
     const int64_t grain = std::max<int64_t>(1, kGrainElems / K0);
     parallel_for(0, g.outputs, grain, [&](int64_t o0, int64_t o1) {
       Walker kw(g.nkept, g.kept_size, g.kept_stride, o0);
       for (int64_t o = o0; o < o1; ++o, kw.next()) {
-        const T r = run_short<Op, M>(io.in + kw.off, K0, io.s(o), io.p, io.limit);
+        const T r = run_contig_inline<Op, M>(io.in + kw.off, K0, io.s(o), io.p, io.limit);
         io.out[o] = finish<Op, T>(Op::step(id, Op::step(id, static_cast<Acc>(r))), io.divisor);
       }
     });
@@ -403,20 +140,22 @@ void reduce_inner(const ReduceGeom& g, const Io<T>& io) {
 
 // ---- kOuter: the innermost kept dim is contiguous; vectorize across it ------------------------
 
-// Columns [0, w) of rows [r0, r1): part[j] = fold over those rows of x[row][j], in row order.
-// A block narrower than W still reads W columns (inside the input's storage; the extra lanes are
-// dropped), except near the end of the view, where it reads a padded copy of the row.
-template <class Op, ReduceMap M, class T>
-void column_partial(const ReduceGeom& g, const T* base, const T* sh, T p, int64_t r0, int64_t r1,
-                    int w, T* part) {
+// column_partial with NV vectors of columns.
+template <class Op, ReduceMap M, int NV, class T>
+void column_partial_n(const ReduceGeom& g, const T* base, const T* sh, T p, int64_t r0, int64_t r1,
+                      int w, T* part) {
   using V = Vec<T>;
-  constexpr int L = kLanes<T>, W = kColVecs * L;
-  alignas(64) T shp[W] = {}, t[W] = {};
-  if (sh) std::memcpy(shp, sh, static_cast<size_t>(w) * sizeof(T));
-  V acc[kColVecs], sv[kColVecs];
-  for (int u = 0; u < kColVecs; ++u) {
+  constexpr int L = kLanes<T>, W = NV * L;
+  alignas(64) T t[W];
+  V acc[NV], sv[NV];
+  for (int u = 0; u < NV; ++u) {
     acc[u] = splat(Op::template identity<T>());
-    sv[u] = load(shp + u * L);
+    sv[u] = splat(T(0));
+  }
+  if (sh) {
+    alignas(64) T shp[W] = {};
+    std::memcpy(shp, sh, static_cast<size_t>(w) * sizeof(T));
+    for (int u = 0; u < NV; ++u) sv[u] = load(shp + u * L);
   }
   // A full-width read of a row is in bounds when it ends before the last element of the view.
   int64_t safe_end = w;
@@ -428,12 +167,21 @@ void column_partial(const ReduceGeom& g, const T* base, const T* sh, T p, int64_
       std::memcpy(t, row, static_cast<size_t>(w) * sizeof(T));
       row = t;
     }
-    for (int u = 0; u < kColVecs; ++u)
-      acc[u] = Op::step(acc[u], load_mapped<M>(row + u * L, sv[u], p));
+    for (int u = 0; u < NV; ++u) acc[u] = Op::step(acc[u], load_mapped<M>(row + u * L, sv[u], p));
   }
   alignas(64) T all[W];
-  for (int u = 0; u < kColVecs; ++u) std::memcpy(all + u * L, &acc[u], sizeof(V));
+  for (int u = 0; u < NV; ++u) std::memcpy(all + u * L, &acc[u], sizeof(V));
   std::copy(all, all + w, part);
+}
+
+// Columns [0, w) of rows [r0, r1): part[j] = fold over those rows of x[row][j], in row order.
+// A block narrower than its vectors still reads whole vectors (inside the input's storage; the
+// extra lanes are dropped), except near the end of the view, where it reads a padded copy.
+template <class Op, ReduceMap M, class T>
+void column_partial(const ReduceGeom& g, const T* base, const T* sh, T p, int64_t r0, int64_t r1,
+                    int w, T* part) {
+  if (w <= kLanes<T>) return column_partial_n<Op, M, 1>(g, base, sh, p, r0, r1, w, part);
+  column_partial_n<Op, M, kColVecs>(g, base, sh, p, r0, r1, w, part);
 }
 
 template <class Op, ReduceMap M, class T>
@@ -467,18 +215,18 @@ void reduce_outer(const ReduceGeom& g, const Io<T>& io) {
     // tile of rows is read while it is in cache; per column the fold order is unchanged.
     const int64_t grain = std::max<int64_t>(1, kGrainElems / (W * rows));
     parallel_for(0, tasks, grain, [&](int64_t t0, int64_t t1) {
-      std::vector<Task> ks;
-      for (int64_t t = t0; t < t1; ++t) ks.push_back(task_of(t));
       T part[W];
       if (nrb == 1) {  // one row block: no partials to fold, write the outputs directly
         for (int64_t t = t0; t < t1; ++t) {
-          const Task& k = ks[t - t0];
+          const Task k = task_of(t);
           rows_of(k, 0, part);
           for (int j = 0; j < k.w; ++j)
             io.out[k.ob + j] = finish<Op, T>(Op::step(id, static_cast<Acc>(part[j])), io.divisor);
         }
         return;
       }
+      std::vector<Task> ks;
+      for (int64_t t = t0; t < t1; ++t) ks.push_back(task_of(t));
       std::vector<Acc> tot((t1 - t0) * W, id);
       for (int64_t rb = 0; rb < nrb; ++rb)
         for (int64_t t = t0; t < t1; ++t) {
@@ -531,17 +279,20 @@ void reduce_generic(const ReduceGeom& g, const Io<T>& io) {
 
 template <class Op, ReduceMap M, class T>
 void reduce_typed(const ReduceGeom& g, const ReduceArgs& a) {
-  const Io<T> io(a, g);
   if (g.outputs == 0) return;
   if (g.count == 0) {
-    const T v = finish<Op, T>(Op::template identity<AccT<Op, T>>(), io.divisor);
-    std::fill(io.out, io.out + g.outputs, v);
+    T* out = static_cast<T*>(a.out);
+    std::fill(out, out + g.outputs, finish<Op, T>(Op::template identity<AccT<Op, T>>(), a.divisor));
     return;
   }
+  const Io<T> io(a, g);
   switch (g.kind) {
-    case ReduceGeom::kInner: return reduce_inner<Op, M, T>(g, io);
-    case ReduceGeom::kOuter: return reduce_outer<Op, M, T>(g, io);
-    case ReduceGeom::kGeneric: return reduce_generic<Op, M, T>(g, io);
+    case ReduceGeom::kInner:
+      return reduce_inner<Op, M, T>(g, io);
+    case ReduceGeom::kOuter:
+      return reduce_outer<Op, M, T>(g, io);
+    case ReduceGeom::kGeneric:
+      return reduce_generic<Op, M, T>(g, io);
   }
 }
 
@@ -550,12 +301,18 @@ void reduce_float(ReduceOp op, ReduceMap map, const ReduceGeom& g, const ReduceA
   using RM = ReduceMap;
   if (op == ReduceOp::Sum) {
     switch (map) {
-      case RM::None: return reduce_typed<SumR, RM::None, T>(g, a);
-      case RM::Abs: return reduce_typed<SumR, RM::Abs, T>(g, a);
-      case RM::Square: return reduce_typed<SumR, RM::Square, T>(g, a);
-      case RM::SquareShift: return reduce_typed<SumR, RM::SquareShift, T>(g, a);
-      case RM::ExpShift: return reduce_typed<SumR, RM::ExpShift, T>(g, a);
-      case RM::PowAbs: return reduce_typed<SumR, RM::PowAbs, T>(g, a);
+      case RM::None:
+        return reduce_typed<SumR, RM::None, T>(g, a);
+      case RM::Abs:
+        return reduce_typed<SumR, RM::Abs, T>(g, a);
+      case RM::Square:
+        return reduce_typed<SumR, RM::Square, T>(g, a);
+      case RM::SquareShift:
+        return reduce_typed<SumR, RM::SquareShift, T>(g, a);
+      case RM::ExpShift:
+        return reduce_typed<SumR, RM::ExpShift, T>(g, a);
+      case RM::PowAbs:
+        return reduce_typed<SumR, RM::PowAbs, T>(g, a);
     }
   }
   if (op == ReduceOp::Prod && map == RM::None) return reduce_typed<ProdR, RM::None, T>(g, a);
@@ -591,7 +348,7 @@ AX_VINLINE int64_t first_lane(const Mask& m) {
 
 // Index of the first element equal to v (the first NaN when v is NaN), a vector at a time.
 template <class T>
-int64_t find_first(const T* x, int64_t n, T v) {
+AX_VINLINE int64_t find_first(const T* x, int64_t n, T v) {
   constexpr int L = kLanes<T>;
   const bool nan = v != v;
   const Vec<T> vv = splat(v);
@@ -631,8 +388,10 @@ void arg_inner(const ReduceGeom& g, const T* in, T* values, int64_t* idx) {
   const int64_t nb = (K + kReduceBlock - 1) / kReduceBlock;
   const T* limit = input_end(g, in);
   auto block = [&](const T* x, int64_t b) {
-    return run_contig<Op, ReduceMap::None>(
-        x + b * kReduceBlock, std::min(kReduceBlock, K - b * kReduceBlock), T(0), T(0), limit);
+    const int64_t n = std::min(kReduceBlock, K - b * kReduceBlock);
+    if (n < int64_t{kUnroll} * kLanes<T>)  // short rows: inlined, same result
+      return run_short<Op, ReduceMap::None>(x + b * kReduceBlock, n, T(0), T(0), limit);
+    return run_contig<Op, ReduceMap::None>(x + b * kReduceBlock, n, T(0), T(0), limit);
   };
   auto emit = [&](int64_t o, const T* x, T v) {
     const int64_t i = find_first(x, K, v);
@@ -751,15 +510,21 @@ void arg_typed(const ReduceGeom& g, const void* in, void* values, int64_t* idx) 
 
 void reduce(ReduceOp op, ReduceMap map, DType dt, const ReduceGeom& g, const ReduceArgs& a) {
   switch (dt) {
-    case DType::Float32: return reduce_float<float>(op, map, g, a);
-    case DType::Float64: return reduce_float<double>(op, map, g, a);
+    case DType::Float32:
+      return reduce_float<float>(op, map, g, a);
+    case DType::Float64:
+      return reduce_float<double>(op, map, g, a);
     case DType::Int64:
       AXONITE_ASSERT(map == ReduceMap::None);
       switch (op) {
-        case ReduceOp::Sum: return reduce_typed<SumR, ReduceMap::None, int64_t>(g, a);
-        case ReduceOp::Prod: return reduce_typed<ProdR, ReduceMap::None, int64_t>(g, a);
-        case ReduceOp::Max: return reduce_typed<MaxR, ReduceMap::None, int64_t>(g, a);
-        case ReduceOp::Min: return reduce_typed<MinR, ReduceMap::None, int64_t>(g, a);
+        case ReduceOp::Sum:
+          return reduce_typed<SumR, ReduceMap::None, int64_t>(g, a);
+        case ReduceOp::Prod:
+          return reduce_typed<ProdR, ReduceMap::None, int64_t>(g, a);
+        case ReduceOp::Max:
+          return reduce_typed<MaxR, ReduceMap::None, int64_t>(g, a);
+        case ReduceOp::Min:
+          return reduce_typed<MinR, ReduceMap::None, int64_t>(g, a);
       }
       return;
     case DType::Bool:
@@ -781,7 +546,8 @@ void arg_reduce(bool is_max, DType dt, const ReduceGeom& g, const void* in, void
     case DType::Int64:
       return is_max ? arg_typed<true, int64_t>(g, in, values, indices)
                     : arg_typed<false, int64_t>(g, in, values, indices);
-    case DType::Bool: AXONITE_ASSERT(false && "arg_reduce: bool input");
+    case DType::Bool:
+      AXONITE_ASSERT(false && "arg_reduce: bool input");
   }
 }
 
