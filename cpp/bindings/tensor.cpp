@@ -12,10 +12,14 @@ py::handle g_tensor_type;
 
 py::dtype numpy_dtype(DType d) {
   switch (d) {
-    case DType::Bool: return py::dtype::of<bool>();
-    case DType::Int64: return py::dtype::of<int64_t>();
-    case DType::Float32: return py::dtype::of<float>();
-    case DType::Float64: return py::dtype::of<double>();
+    case DType::Bool:
+      return py::dtype::of<bool>();
+    case DType::Int64:
+      return py::dtype::of<int64_t>();
+    case DType::Float32:
+      return py::dtype::of<float>();
+    case DType::Float64:
+      return py::dtype::of<double>();
   }
   return py::dtype::of<float>();
 }
@@ -81,13 +85,17 @@ py::array to_numpy(py::handle self_obj, const Tensor& t, bool force) {
 
 py::object item(const Tensor& t) {
   AXONITE_CHECK(t.numel() == 1, ValueError, "item: a Tensor with ", t.numel(),
-                " elements cannot be converted to a Python scalar (shape ", ax::shape_str(t.sizes()),
-                ")");
+                " elements cannot be converted to a Python scalar (shape ",
+                ax::shape_str(t.sizes()), ")");
   switch (t.dtype()) {
-    case DType::Bool: return py::bool_(*t.data<bool>());
-    case DType::Int64: return py::int_(*t.data<int64_t>());
-    case DType::Float32: return py::float_(*t.data<float>());
-    case DType::Float64: return py::float_(*t.data<double>());
+    case DType::Bool:
+      return py::bool_(*t.data<bool>());
+    case DType::Int64:
+      return py::int_(*t.data<int64_t>());
+    case DType::Float32:
+      return py::float_(*t.data<float>());
+    case DType::Float64:
+      return py::float_(*t.data<double>());
   }
   return py::none();
 }
@@ -161,8 +169,8 @@ void register_tensor(py::module_& m, Class& cls) {
       .def_property_readonly("is_floating_point", [](DType d) { return ax::is_floating(d); })
       .def_property_readonly("itemsize", [](DType d) { return ax::itemsize(d); });
   // Replace (not overload) enum_'s own repr: dtypes print as `axonite.float32`.
-  auto name = py::cpp_function(
-      [](DType d) { return std::string("axonite.") + ax::dtype_name(d); }, py::is_method(dt));
+  auto name = py::cpp_function([](DType d) { return std::string("axonite.") + ax::dtype_name(d); },
+                               py::is_method(dt));
   dt.attr("__repr__") = name;
   dt.attr("__str__") = name;
   m.attr("float32") = DType::Float32;
@@ -186,7 +194,8 @@ void register_tensor(py::module_& m, Class& cls) {
           [](Tensor t, std::optional<Tensor> g) { t.set_grad(g ? *g : Tensor()); })
       .def_property_readonly("is_leaf", [](const Tensor& t) { return t.is_leaf(); })
       .def_property_readonly("_version", [](const Tensor& t) { return t.version(); })
-      .def_property_readonly("_is_view", [](const Tensor& t) { return t.impl()->view_base != nullptr; })
+      .def_property_readonly("_is_view",
+                             [](const Tensor& t) { return t.impl()->view_base != nullptr; })
       .def_property(
           "data", [](const Tensor& t) { return t.detach(); },
           [](const Tensor& t, const Tensor& src) {
@@ -199,25 +208,27 @@ void register_tensor(py::module_& m, Class& cls) {
             i->numel = src.numel();
             i->dtype = src.dtype();
           })
-      .def("size",
-           [](const Tensor& t, std::optional<int64_t> d) -> py::object {
-             if (d) return py::int_(t.size(*d));
-             return make_size(t.sizes());
-           },
-           "dim"_a = py::none())
-      .def("stride",
-           [](const Tensor& t, std::optional<int64_t> d) -> py::object {
-             if (d) return py::int_(t.stride(*d));
-             return py::cast(t.strides());
-           },
-           "dim"_a = py::none())
+      .def(
+          "size",
+          [](const Tensor& t, std::optional<int64_t> d) -> py::object {
+            if (d) return py::int_(t.size(*d));
+            return make_size(t.sizes());
+          },
+          "dim"_a = py::none())
+      .def(
+          "stride",
+          [](const Tensor& t, std::optional<int64_t> d) -> py::object {
+            if (d) return py::int_(t.stride(*d));
+            return py::cast(t.strides());
+          },
+          "dim"_a = py::none())
       .def("storage_offset", [](const Tensor& t) { return t.offset(); })
       .def("numel", [](const Tensor& t) { return t.numel(); })
       .def("dim", [](const Tensor& t) { return t.dim(); })
       .def("element_size", [](const Tensor& t) { return ax::itemsize(t.dtype()); })
-      .def_property_readonly("nbytes", [](const Tensor& t) {
-        return t.numel() * static_cast<int64_t>(ax::itemsize(t.dtype()));
-      })
+      .def_property_readonly(
+          "nbytes",
+          [](const Tensor& t) { return t.numel() * static_cast<int64_t>(ax::itemsize(t.dtype())); })
       .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); })
       .def("is_contiguous", [](const Tensor& t) { return t.is_contiguous(); })
       .def("is_floating_point", [](const Tensor& t) { return ax::is_floating(t.dtype()); })
@@ -227,22 +238,25 @@ void register_tensor(py::module_& m, Class& cls) {
              AXONITE_CHECK(t.dim() > 0, TypeError, "len() of a 0-d tensor");
              return t.sizes()[0];
            })
-      .def("numpy",
-           [](py::handle self, bool force) { return to_numpy(self, self.cast<Tensor>(), force); },
-           "force"_a = false, "A NumPy array sharing this tensor's memory.")
+      .def(
+          "numpy",
+          [](py::handle self, bool force) { return to_numpy(self, self.cast<Tensor>(), force); },
+          "force"_a = false, "A NumPy array sharing this tensor's memory.")
       .def("_to_dtype", [](const Tensor& t, DType d) { return ax::to_dtype(t, d); })
       .def("contiguous", [](const Tensor& t) { return ax::contiguous(t); })
       .def("clone", [](const Tensor& t) { return ax::clone(t); })
-      .def("copy_", [](const Tensor& t, py::handle src) {
-        return ax::copy_(t, to_tensor_arg(src, "copy_"));
-      }, "src"_a)
-      .def("fill_", [](const Tensor& t, py::handle v) {
-        Tensor s = to_tensor_arg(v, "fill_");
-        return ax::copy_(t, s);
-      }, "value"_a)
-      .def("zero_", [](const Tensor& t) {
-        return ax::copy_(t, ax::scalar_tensor_int(0, true));
-      });
+      .def(
+          "copy_",
+          [](const Tensor& t, py::handle src) { return ax::copy_(t, to_tensor_arg(src, "copy_")); },
+          "src"_a)
+      .def(
+          "fill_",
+          [](const Tensor& t, py::handle v) {
+            Tensor s = to_tensor_arg(v, "fill_");
+            return ax::copy_(t, s);
+          },
+          "value"_a)
+      .def("zero_", [](const Tensor& t) { return ax::copy_(t, ax::scalar_tensor_int(0, true)); });
   cls.def_buffer([](ax::TensorImpl& impl) {
     Tensor t(std::shared_ptr<ax::TensorImpl>(std::shared_ptr<ax::TensorImpl>{}, &impl));
     std::vector<py::ssize_t> shape, strides;

@@ -9,10 +9,11 @@ import sys
 from types import ModuleType
 from typing import Any
 
-import axonite as ax
 import numpy as np
 import pytest
 from opspec import OpSpec, run_forward, run_gradcheck, run_torch
+
+import axonite as ax
 
 
 def lib(t: Any) -> ModuleType:

@@ -8,10 +8,11 @@ import math
 import sys
 from typing import Any
 
-import axonite as ax
 import numpy as np
 import pytest
 from opspec import OpSpec, run_forward, run_gradcheck, run_torch
+
+import axonite as ax
 
 INF = math.inf
 

@@ -4,10 +4,11 @@ autograd node names and thread-count independence."""
 
 from __future__ import annotations
 
-import axonite as ax
 import numpy as np
 import pytest
 from opspec import OpSpec, run_forward, run_gradcheck, run_torch
+
+import axonite as ax
 
 
 def _addmm_ref(i: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
