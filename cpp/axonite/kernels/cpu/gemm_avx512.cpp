@@ -1,7 +1,7 @@
 // AVX-512 GEMM micro-kernels (f32 14x32, f64 14x16): all 28 accumulators live in zmm registers,
-// each k step loads two B vectors and multiplies them by 14 broadcast A elements (embedded
-// {1toN} broadcasts from the packed A panel). Compiled with -mavx512f/dq/bw/vl; everything here
-// has internal linkage except the *_desc() entry points, so no AVX-512 code leaks elsewhere.
+// each k step loads two B vectors and multiplies them by 14 A elements (one vbroadcastss/sd from
+// the packed A panel feeds both FMAs). Compiled with -mavx512f/dq/bw/vl; everything here has
+// internal linkage except the *_desc() entry points, so no AVX-512 code leaks elsewhere.
 #include <immintrin.h>
 
 #include "axonite/kernels/cpu/gemm_kernels.h"
