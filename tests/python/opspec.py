@@ -2,12 +2,10 @@
 (or a naive reference) and PyTorch; `run_forward`, `run_gradcheck` and `run_torch` check
 values, float64 finite-difference gradients (first and second order) and PyTorch parity.
 
-A test module lists its rows and parametrizes three tests over them:
+A test module lists its rows and binds the three table tests over them:
 
     SPECS = [OpSpec("exp", lambda x: x.exp(), ref=np.exp, shapes=[(3, 4)])]
-
-    @pytest.mark.parametrize("spec", SPECS, ids=str)
-    def test_forward(spec): run_forward(spec)
+    test_forward, test_gradcheck, test_torch_parity = op_tests(SPECS)
 """
 
 from __future__ import annotations
@@ -129,3 +127,25 @@ def run_torch(spec: OpSpec) -> None:
         np.testing.assert_allclose(
             _to_np(x.grad), _to_np(t.grad), rtol=1e-6, atol=1e-8, err_msg=f"{spec.name} grad"
         )
+
+
+def op_tests(
+    specs: Sequence[OpSpec], torch_specs: Sequence[OpSpec] | None = None
+) -> tuple[Callable[[OpSpec], None], ...]:
+    """The forward, gradcheck and torch-parity tests parametrized over `specs` (the parity test
+    over `torch_specs` when given), for a test module to bind at module level."""
+    by_name = pytest.mark.parametrize("spec", list(specs), ids=str)
+
+    @by_name
+    def test_forward(spec: OpSpec) -> None:
+        run_forward(spec)
+
+    @by_name
+    def test_gradcheck(spec: OpSpec) -> None:
+        run_gradcheck(spec)
+
+    @pytest.mark.parametrize("spec", list(specs if torch_specs is None else torch_specs), ids=str)
+    def test_torch_parity(spec: OpSpec) -> None:
+        run_torch(spec)
+
+    return test_forward, test_gradcheck, test_torch_parity

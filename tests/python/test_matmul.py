@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from opspec import OpSpec, run_forward, run_gradcheck, run_torch
+from opspec import OpSpec, op_tests
 
 import axonite as ax
 
@@ -49,19 +49,7 @@ SPECS = [
 ]
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_forward(spec: OpSpec) -> None:
-    run_forward(spec)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_gradcheck(spec: OpSpec) -> None:
-    run_gradcheck(spec)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_torch_parity(spec: OpSpec) -> None:
-    run_torch(spec)
+test_forward, test_gradcheck, test_torch_parity = op_tests(SPECS)
 
 
 def _rand(rng: np.random.Generator, *shape: int, dtype: type = np.float64) -> np.ndarray:

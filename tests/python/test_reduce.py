@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from opspec import OpSpec, run_forward, run_gradcheck, run_torch
+from opspec import OpSpec, op_tests
 
 import axonite as ax
 
@@ -191,19 +191,7 @@ SPECS = [
 ]
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_forward(spec: OpSpec) -> None:
-    run_forward(spec)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_gradcheck(spec: OpSpec) -> None:
-    run_gradcheck(spec)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_torch_parity(spec: OpSpec) -> None:
-    run_torch(spec)
+test_forward, test_gradcheck, test_torch_parity = op_tests(SPECS)
 
 
 # ---- dtypes ---------------------------------------------------------------------------------

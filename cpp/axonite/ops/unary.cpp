@@ -18,7 +18,6 @@ Tensor s(double v, DType dt) { return scalar_tensor(v, dt, true); }
 Tensor as_float(const Tensor& x) { return is_floating(x.dtype()) ? x : to_dtype(x, kDefaultFloat); }
 
 struct Spec {
-  UnaryOp op;
   const char* name;
   const char* node;
   bool float_only;
@@ -28,55 +27,58 @@ struct Spec {
 
 Tensor zero_grad(const Tensor& g, const Tensor&, const Tensor&) { return zeros_like(g); }
 
+// One row per UnaryOp from Neg to Reciprocal, in enum order.
 const Spec& spec(UnaryFn fn) {
   static const Spec specs[] = {
-      {UnaryOp::Neg, "neg", "NegBackward0", false,
+      {"neg", "NegBackward0", false,
        [](const Tensor& g, const Tensor&, const Tensor&) { return neg(g); }},
-      {UnaryOp::Exp, "exp", "ExpBackward0", true,
+      {"exp", "ExpBackward0", true,
        [](const Tensor& g, const Tensor&, const Tensor& y) { return mul(g, y); }},
-      {UnaryOp::Log, "log", "LogBackward0", true,
+      {"log", "LogBackward0", true,
        [](const Tensor& g, const Tensor& x, const Tensor&) { return div(g, x); }},
-      {UnaryOp::Log1p, "log1p", "Log1PBackward0", true,
+      {"log1p", "Log1PBackward0", true,
        [](const Tensor& g, const Tensor& x, const Tensor&) {
          return div(g, add(x, s(1, x.dtype())));
        }},
-      {UnaryOp::Expm1, "expm1", "Expm1Backward0", true,
+      {"expm1", "Expm1Backward0", true,
        [](const Tensor& g, const Tensor&, const Tensor& y) {
          return mul(g, add(y, s(1, y.dtype())));
        }},
-      {UnaryOp::Sqrt, "sqrt", "SqrtBackward0", true,
+      {"sqrt", "SqrtBackward0", true,
        [](const Tensor& g, const Tensor&, const Tensor& y) {
          return div(g, mul(y, s(2, y.dtype())));
        }},
-      {UnaryOp::Rsqrt, "rsqrt", "RsqrtBackward0", true,
+      {"rsqrt", "RsqrtBackward0", true,
        [](const Tensor& g, const Tensor&, const Tensor& y) {  // -0.5 * y^3
          return mul(g, mul(pow(y, s(3, y.dtype())), s(-0.5, y.dtype())));
        }},
-      {UnaryOp::Abs, "abs", "AbsBackward0", false,
+      {"abs", "AbsBackward0", false,
        [](const Tensor& g, const Tensor& x, const Tensor&) { return mul(g, sign(x)); }},
-      {UnaryOp::Sign, "sign", "SignBackward0", false, zero_grad},
-      {UnaryOp::Sin, "sin", "SinBackward0", true,
+      {"sign", "SignBackward0", false, zero_grad},
+      {"sin", "SinBackward0", true,
        [](const Tensor& g, const Tensor& x, const Tensor&) { return mul(g, cos(x)); }},
-      {UnaryOp::Cos, "cos", "CosBackward0", true,
+      {"cos", "CosBackward0", true,
        [](const Tensor& g, const Tensor& x, const Tensor&) { return neg(mul(g, sin(x))); }},
-      {UnaryOp::Tanh, "tanh", "TanhBackward0", true,
+      {"tanh", "TanhBackward0", true,
        [](const Tensor& g, const Tensor&, const Tensor& y) {  // 1 - y^2
          return mul(g, sub(s(1, y.dtype()), mul(y, y)));
        }},
-      {UnaryOp::Sigmoid, "sigmoid", "SigmoidBackward0", true,
+      {"sigmoid", "SigmoidBackward0", true,
        [](const Tensor& g, const Tensor&, const Tensor& y) {  // y (1 - y)
          return mul(g, mul(y, sub(s(1, y.dtype()), y)));
        }},
-      {UnaryOp::Relu, "relu", "ReluBackward0", false,
+      {"relu", "ReluBackward0", false,
        [](const Tensor& g, const Tensor&, const Tensor& y) {
          return mul(g, to_dtype(gt(y, s(0, y.dtype())), g.dtype()));
        }},
-      {UnaryOp::Floor, "floor", "FloorBackward0", false, zero_grad},
-      {UnaryOp::Ceil, "ceil", "CeilBackward0", false, zero_grad},
-      {UnaryOp::Round, "round", "RoundBackward0", false, zero_grad},
-      {UnaryOp::Reciprocal, "reciprocal", "ReciprocalBackward0", true,
+      {"floor", "FloorBackward0", false, zero_grad},
+      {"ceil", "CeilBackward0", false, zero_grad},
+      {"round", "RoundBackward0", false, zero_grad},
+      {"reciprocal", "ReciprocalBackward0", true,
        [](const Tensor& g, const Tensor&, const Tensor& y) { return neg(mul(g, mul(y, y))); }},
   };
+  static_assert(sizeof(specs) / sizeof(specs[0]) == static_cast<int>(UnaryOp::Reciprocal) + 1);
+  AXONITE_CHECK(fn <= UnaryOp::Reciprocal, ValueError, "unary: not a differentiable math op");
   return specs[static_cast<int>(fn)];
 }
 
@@ -95,7 +97,7 @@ Tensor unary(UnaryFn fn, const Tensor& x0) {
       (fn == UnaryFn::Floor || fn == UnaryFn::Ceil || fn == UnaryFn::Round)) {
     y = clone(x);  // integers are already whole
   } else {
-    y = detail::unary_raw(sp.op, x, sp.name);
+    y = detail::unary_raw(fn, x, sp.name);
   }
   if (autograd::needs_grad(x)) {
     autograd::SavedTensor sx(needs_x(fn) ? x : Tensor(), false), sy(y, true);

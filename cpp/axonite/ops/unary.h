@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "axonite/kernels/elementwise.h"
 #include "axonite/tensor/tensor.h"
 
 namespace ax {
@@ -30,26 +31,9 @@ Tensor reciprocal(const Tensor& x);
 Tensor clamp(const Tensor& x, const std::optional<Tensor>& min, const std::optional<Tensor>& max);
 
 // In-place: x = f(x). Same rules as the binary in-place ops (see ops/elementwise.h).
-enum class UnaryFn {
-  Neg,
-  Exp,
-  Log,
-  Log1p,
-  Expm1,
-  Sqrt,
-  Rsqrt,
-  Abs,
-  Sign,
-  Sin,
-  Cos,
-  Tanh,
-  Sigmoid,
-  Relu,
-  Floor,
-  Ceil,
-  Round,
-  Reciprocal
-};
+// The kernel enum names the ops; unary()/unary_() accept those from Neg to Reciprocal (the
+// differentiable math functions), not LogicalNot.
+using UnaryFn = cpu::UnaryOp;
 Tensor unary(UnaryFn fn, const Tensor& x);
 Tensor unary_(UnaryFn fn, const Tensor& x);
 Tensor clamp_(const Tensor& x, const std::optional<Tensor>& min, const std::optional<Tensor>& max);
