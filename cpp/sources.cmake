@@ -3,11 +3,19 @@ set(AXONITE_AVX512_SOURCES
   axonite/kernels/cpu/gemm_avx512.cpp
   axonite/kernels/cpu/elementwise_avx512.cpp
   axonite/kernels/cpu/reduce_avx512.cpp
+  axonite/kernels/cpu/activation_avx512.cpp
+  axonite/kernels/cpu/normalization_avx512.cpp
+  axonite/kernels/cpu/loss_avx512.cpp
+  axonite/kernels/cpu/optim_avx512.cpp
 )
 set(AXONITE_AVX2_SOURCES
   axonite/kernels/cpu/gemm_avx2.cpp
   axonite/kernels/cpu/elementwise_avx2.cpp
   axonite/kernels/cpu/reduce_avx2.cpp
+  axonite/kernels/cpu/activation_avx2.cpp
+  axonite/kernels/cpu/normalization_avx2.cpp
+  axonite/kernels/cpu/loss_avx2.cpp
+  axonite/kernels/cpu/optim_avx2.cpp
 )
 set(AXONITE_CORE_SOURCES
   axonite/core/parallel.cpp
@@ -18,6 +26,7 @@ set(AXONITE_CORE_SOURCES
   axonite/autograd/node.cpp
   axonite/autograd/record.cpp
   axonite/autograd/engine.cpp
+  axonite/autograd/copy_slices.cpp
   axonite/ops/broadcast.cpp
   axonite/ops/creation.cpp
   axonite/ops/elementwise.cpp
@@ -37,6 +46,26 @@ set(AXONITE_CORE_SOURCES
   axonite/kernels/cpu/elementwise_generic.cpp
   axonite/kernels/cpu/reduce.cpp
   axonite/kernels/cpu/reduce_generic.cpp
+  # nn: activations and softmax
+  axonite/ops/activation.cpp
+  axonite/ops/softmax.cpp
+  axonite/kernels/cpu/activation.cpp
+  axonite/kernels/cpu/activation_generic.cpp
+  # nn: normalization, linear, dropout, embedding
+  axonite/ops/normalization.cpp
+  axonite/ops/linear.cpp
+  axonite/ops/dropout.cpp
+  axonite/ops/embedding.cpp
+  axonite/kernels/cpu/normalization.cpp
+  axonite/kernels/cpu/normalization_generic.cpp
+  # nn: losses
+  axonite/ops/loss.cpp
+  axonite/kernels/cpu/loss.cpp
+  axonite/kernels/cpu/loss_generic.cpp
+  # optimizers
+  axonite/ops/optim.cpp
+  axonite/kernels/cpu/optim.cpp
+  axonite/kernels/cpu/optim_generic.cpp
   ${AXONITE_AVX512_SOURCES}
   ${AXONITE_AVX2_SOURCES}
 )
@@ -52,4 +81,8 @@ set(AXONITE_BINDING_SOURCES
   bindings/linalg.cpp
   bindings/interop.cpp
   bindings/runtime.cpp
+  bindings/activation.cpp
+  bindings/nn_layers.cpp
+  bindings/loss.cpp
+  bindings/optim.cpp
 )

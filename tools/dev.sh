@@ -9,7 +9,9 @@ shift
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build/$name"
 if [ ! -f "$build/build.ninja" ]; then
-  cmake -S "$root" -B "$build" -G Ninja -DAXONITE_BUILD_TESTS=ON -DAXONITE_BUILD_BENCH=ON \
+  launcher=()
+  if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+  cmake -S "$root" -B "$build" -G Ninja -DAXONITE_BUILD_TESTS=ON -DAXONITE_BUILD_BENCH=ON "${launcher[@]}" \
     -Dpybind11_DIR="$(python3 -m pybind11 --cmakedir)" -DPython_EXECUTABLE="$(command -v python3)" >/dev/null
 fi
 cmake --build "$build"

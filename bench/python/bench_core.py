@@ -7,51 +7,20 @@
 from __future__ import annotations
 
 import argparse
-import platform
-import statistics
-import time
-from collections.abc import Callable
+import sys
+from pathlib import Path
 
 import numpy as np
 
 import axonite as ax
 
-try:
-    import torch
-except ImportError as e:  # pragma: no cover
-    raise SystemExit("bench_core.py compares against PyTorch: pip install torch==2.13.0") from e
+sys.path.insert(0, str(Path(__file__).parent))
+from _harness import Case, run_table, torch
 
 
-def median_time(fn: Callable[[], object], repeats: int, min_time: float = 0.05) -> float:
-    """Median seconds per call: calibrate a batch size to ~min_time, then time `repeats`
-    batches."""
-    fn()
-    n = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt >= min_time or n >= 1 << 20:
-            break
-        n *= 2
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        samples.append((time.perf_counter() - t0) / n)
-    return statistics.median(samples)
-
-
-def set_threads(n: int) -> None:
-    ax.set_num_threads(n)
-    torch.set_num_threads(n)
-
-
-def cases(quick: bool) -> list[tuple[str, int, Callable[[], object], Callable[[], object]]]:
+def cases(quick: bool) -> list[Case]:
     rng = np.random.default_rng(0)
-    out: list[tuple[str, int, Callable[[], object], Callable[[], object]]] = []
+    out: list[Case] = []
 
     a1, b1 = ax.tensor([1.0]), ax.tensor([2.0])
     ta1, tb1 = torch.tensor([1.0]), torch.tensor([2.0])
@@ -114,29 +83,7 @@ def main() -> None:
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     ap.add_argument("--repeats", type=int, default=0)
     args = ap.parse_args()
-    repeats = args.repeats or (5 if args.quick else 11)
-    print(
-        f"# axonite {ax.__version__} vs torch {torch.__version__} on {platform.processor() or platform.machine()}"
-        f", axonite kernels: {ax._C._cpu_isa()}, medians of {repeats} runs"
-    )
-    rows = []
-    for name, th, fa, ft in cases(args.quick):
-        set_threads(th)
-        # Interleave to share the machine's noise between both libraries.
-        ta = median_time(fa, repeats)
-        tt = median_time(ft, repeats)
-        rows.append((name, th, ta, tt, ta / tt))
-        if not args.markdown:
-            print(
-                f"{name:28s} threads={th}  axonite {ta * 1e6:11.2f} us  torch {tt * 1e6:11.2f} us"
-                f"  ratio {ta / tt:5.2f}",
-                flush=True,
-            )
-    if args.markdown:
-        print("| case | threads | axonite (us) | torch (us) | ratio ax/torch |")
-        print("|---|---:|---:|---:|---:|")
-        for name, th, ta, tt, r in rows:
-            print(f"| {name} | {th} | {ta * 1e6:.2f} | {tt * 1e6:.2f} | {r:.2f} |")
+    run_table(cases(args.quick), args.repeats or (5 if args.quick else 11), args.markdown)
 
 
 if __name__ == "__main__":

@@ -114,5 +114,10 @@ void register_creation(py::module_& m, Class& cls);
 void register_linalg(py::module_& m, Class& cls);
 void register_interop(py::module_& m, Class& cls);
 void register_runtime(py::module_& m, Class& cls);
+// nn families: `nn` is the private submodule axonite._C._nn that axonite.nn.functional wraps.
+void register_activation(py::module_& m, py::module_& nn, Class& cls);
+void register_nn_layers(py::module_& m, py::module_& nn, Class& cls);
+void register_loss(py::module_& m, py::module_& nn, Class& cls);
+void register_optim(py::module_& m, py::module_& nn, Class& cls);
 
 }  // namespace axb

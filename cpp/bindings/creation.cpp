@@ -571,6 +571,16 @@ void register_random(py::module_& m, Class& cls) {
       },
       "lambd"_a = 1.0, py::kw_only(), "generator"_a = py::none(),
       "Fills self with exponential samples of rate lambd.");
+  // Private (not exported by `from ._C import *`): the kernel behind ax.nn.init.trunc_normal_.
+  m.def(
+      "_trunc_normal_",
+      [](const Tensor& self, double mean, double std, double a, double b,
+         std::optional<GenPtr> gen) {
+        return maybe_release(self.numel(),
+                             [&] { return ax::trunc_normal_(self, mean, std, a, b, gen_of(gen)); });
+      },
+      "tensor"_a, "mean"_a, "std"_a, "a"_a, "b"_a, py::kw_only(), "generator"_a = py::none(),
+      "Fills tensor with Normal(mean, std) truncated to [a, b] (inverse-CDF sampling).");
   m.def(
       "normal",
       [](py::handle mean, py::handle std, std::optional<Dims> size, std::optional<GenPtr> gen,

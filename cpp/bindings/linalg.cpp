@@ -68,6 +68,14 @@ void bind_linalg_namespace(py::module_& m, Class& cls) {
       "A"_a, py::kw_only(), "upper"_a = false,
       "Cholesky factor L (A = L L^T) of each symmetric positive-definite matrix in A.");
   l.def(
+      "qr",
+      [heavy](const Tensor& A, const std::string& mode) {
+        auto r = maybe_release(heavy(A), [&] { return ax::linalg::qr(A, mode); });
+        return py::make_tuple(r.first, r.second);
+      },
+      "A"_a, "mode"_a = "reduced",
+      "(Q, R) with A = Q R: mode 'reduced' (default), 'complete' or 'r' (Q empty).");
+  l.def(
       "slogdet",
       [heavy](const Tensor& A) {
         auto r = maybe_release(heavy(A), [&] { return ax::linalg::slogdet(A); });

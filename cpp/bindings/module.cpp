@@ -44,4 +44,9 @@ PYBIND11_MODULE(_C, m) {
   axb::register_linalg(m, cls);
   axb::register_interop(m, cls);
   axb::register_runtime(m, cls);
+  py::module_ nn = m.def_submodule("_nn", "kernels behind axonite.nn.functional and axonite.optim");
+  axb::register_activation(m, nn, cls);
+  axb::register_nn_layers(m, nn, cls);
+  axb::register_loss(m, nn, cls);
+  axb::register_optim(m, nn, cls);
 }

@@ -183,6 +183,10 @@ void register_tensor(py::module_& m, Class& cls) {
         "A tensor sharing memory with a NumPy array (float32/float64/int64/bool).");
   m.def("_empty", [](const Dims& s, DType d) { return ax::empty(s, d); }, "size"_a, "dtype"_a);
 
+  // Tensor(data) is a detached alias of data (same memory, no history): what Python
+  // subclasses such as nn.Parameter build on. Tensor() is an empty float tensor.
+  cls.def(py::init([] { return ax::empty(Dims{0}, ax::kDefaultFloat).impl_ptr(); }))
+      .def(py::init([](const Tensor& data) { return data.detach().impl_ptr(); }), "data"_a);
   cls.def_property_readonly("shape", [](const Tensor& t) { return make_size(t.sizes()); })
       .def_property_readonly("dtype", [](const Tensor& t) { return t.dtype(); })
       .def_property_readonly("ndim", [](const Tensor& t) { return t.dim(); })

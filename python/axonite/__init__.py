@@ -3,7 +3,7 @@ PyTorch-style Python API. ``import axonite as ax``."""
 
 from __future__ import annotations
 
-from . import _C, autograd, linalg
+from . import _C, autograd, linalg, nn, optim
 from ._C import Tensor, dtype, from_numpy
 from ._functions import *
 from ._tensor import (
@@ -19,6 +19,7 @@ from ._tensor import (
     tensor,
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .serialization import load, save
 
 bool = bool_
 

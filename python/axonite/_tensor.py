@@ -3,6 +3,7 @@ conversions (`to`, `float`, ...), `Size`, `device` and `tensor()` construction."
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -221,6 +222,27 @@ def _index(self: Tensor) -> int:
     return int(self.item())
 
 
+def _deepcopy(self: Tensor, memo: dict[int, Any]) -> Tensor:
+    """``copy.deepcopy``: a leaf copy with its own memory, requires_grad, grad and attributes
+    (Python subclasses such as Parameter keep their type)."""
+    if id(self) in memo:
+        return memo[id(self)]
+    if not self.is_leaf:
+        raise RuntimeError(
+            "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+            "protocol at the moment."
+        )
+    new = type(self).__new__(type(self))
+    Tensor.__init__(new, self.detach().clone())
+    new.requires_grad_(self.requires_grad)
+    memo[id(self)] = new
+    if self.grad is not None:
+        new.grad = _deepcopy(self.grad, memo)
+    for k, v in self.__dict__.items():
+        setattr(new, k, copy.deepcopy(v, memo))
+    return new
+
+
 def _install() -> None:
     T = Tensor
     T.__repr__ = _repr
@@ -232,6 +254,7 @@ def _install() -> None:
     T.__int__ = lambda self: int(self.item())
     T.__index__ = _index
     T.tolist = _tolist
+    T.__deepcopy__ = _deepcopy
     T.to = _to
     T.float = lambda self: _to(self, _C.float32)
     T.double = lambda self: _to(self, _C.float64)

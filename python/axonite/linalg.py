@@ -1,8 +1,9 @@
 """``ax.linalg``: linear algebra with PyTorch's names and semantics (``torch.linalg``).
 
-Solvers (``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``lstsq``) and norms (``norm``,
-``vector_norm``, ``matrix_norm``) run in C++ (LU with partial pivoting, Cholesky, Householder
-QR), batched over leading dims, for float32/float64, and are differentiable (higher order too).
+Solvers and factorizations (``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``qr``,
+``lstsq``) and norms (``norm``, ``vector_norm``, ``matrix_norm``) run in C++ (LU with partial
+pivoting, Cholesky, Householder QR), batched over leading dims, for float32/float64, and are
+differentiable (higher order too).
 
     >>> A = ax.tensor([[3.0, 1.0], [1.0, 2.0]])
     >>> ax.linalg.solve(A, ax.tensor([9.0, 8.0]))
@@ -18,6 +19,7 @@ from ._C import _linalg as _L
 
 __all__ = [
     "LstsqResult",
+    "QRResult",
     "SlogdetResult",
     "cholesky",
     "det",
@@ -26,6 +28,7 @@ __all__ = [
     "matmul",
     "matrix_norm",
     "norm",
+    "qr",
     "slogdet",
     "solve",
     "vector_norm",
@@ -45,6 +48,27 @@ class SlogdetResult(NamedTuple):
 
     sign: Tensor
     logabsdet: Tensor
+
+
+class QRResult(NamedTuple):
+    """``(Q, R)`` of ``qr``, as ``torch.return_types.linalg_qr``."""
+
+    Q: Tensor
+    R: Tensor
+
+
+def qr(A: Tensor, mode: str = "reduced") -> QRResult:
+    """QR decomposition ``A = Q R`` of each matrix in ``A`` ``(*, m, n)``, ``k = min(m, n)``.
+
+    ``mode='reduced'`` (default): ``Q`` ``(*, m, k)`` with orthonormal columns, ``R`` ``(*, k, n)``
+    upper triangular; ``'complete'``: ``Q`` ``(*, m, m)`` orthogonal, ``R`` ``(*, m, n)``;
+    ``'r'``: only ``R`` (``Q`` is empty). Householder reflections as LAPACK's ``geqrf``, so the
+    signs of ``R``'s diagonal match ``torch.linalg.qr``. Differentiable (full-rank ``A``) in
+    ``'reduced'`` mode, and in ``'complete'`` mode when ``m <= n``.
+
+        >>> Q, R = ax.linalg.qr(ax.randn(5, 3))   # Q (5, 3), R (3, 3)
+    """
+    return QRResult(*_L.qr(A, mode))
 
 
 class LstsqResult(NamedTuple):

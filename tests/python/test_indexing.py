@@ -297,6 +297,23 @@ def test_grad_fn_names() -> None:
     assert x[...].grad_fn.name() == "AliasBackward0"
     assert x[[0, 0]].grad_fn.name() == "IndexBackward0"
     assert x.gather(1, ax.zeros(3, 1, dtype=ax.int64)).grad_fn.name() == "GatherBackward0"
+    mask = ax.tensor([True, False, True, False])
+    assert x.masked_fill(mask, 2.0).grad_fn.name() == "MaskedFillBackward0"
+    assert (x * 1).masked_fill_(mask, 2.0).grad_fn.name() == "MaskedFillBackward0"
+
+
+def test_masked_fill_gradients_for_input_and_value(torch) -> None:
+    rng = np.random.default_rng(1)
+    x0, m0 = rng.standard_normal((3, 4)), rng.random((2, 3, 1)) > 0.5
+    out = []
+    for lib in (ax, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        v = lib.tensor(1.5, dtype=lib.float64, requires_grad=True)
+        y = x.masked_fill(lib.tensor(m0), v)
+        (y * y).sum().backward()
+        out.append((y.detach().numpy(), x.grad.numpy(), v.grad.numpy()))
+    for a, t in zip(*out, strict=True):
+        np.testing.assert_allclose(a, t, rtol=1e-12)
 
 
 def test_duplicate_indices_accumulate_gradients() -> None:

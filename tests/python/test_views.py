@@ -396,6 +396,16 @@ def test_grad_fn_names() -> None:
         assert y.grad_fn.name() == name
 
 
+def test_expand_errors_are_runtime_errors_as_in_torch() -> None:
+    x = ax.zeros(2, 3)
+    with pytest.raises(RuntimeError, match="must match the existing size"):
+        x.expand(4, 3)
+    with pytest.raises(RuntimeError, match="number of sizes provided"):
+        x.expand(3)
+    with pytest.raises(RuntimeError, match="-1 is not allowed"):
+        x.expand(-1, 2, 3)
+
+
 def test_slice_backward_is_differentiable() -> None:
     # d/dx of sum(narrow(x)^2) is 2 * x on the slice; its derivative w.r.t. x goes through
     # slice_backward's own backward.

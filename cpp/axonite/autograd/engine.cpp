@@ -207,6 +207,15 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool retai
 
 Node* current_node() { return t_current_node; }
 
+TensorList apply_node(Node* n, TensorList&& grads) {
+  struct Restore {
+    Node* prev;
+    ~Restore() { t_current_node = prev; }
+  } restore{t_current_node};
+  t_current_node = n;
+  return n->apply(std::move(grads));
+}
+
 void backward(const TensorList& roots, const TensorList& grad_roots, bool retain_graph,
               bool create_graph, const TensorList& inputs) {
   for (const Tensor& t : inputs)

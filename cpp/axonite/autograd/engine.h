@@ -19,4 +19,8 @@ TensorList grad(const TensorList& outputs, const TensorList& inputs, const Tenso
 // re-attached to it on unpack (see Note [Saved tensors]).
 Node* current_node();
 
+// n->apply(grads) with n as the current node, as the engine runs it; for nodes that delegate
+// part of their work to another node (CopySlices).
+TensorList apply_node(Node* n, TensorList&& grads);
+
 }  // namespace ax::autograd

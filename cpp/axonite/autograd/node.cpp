@@ -69,7 +69,7 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
 
 Edge gradient_edge(const Tensor& t) {
   TensorImpl* impl = t.impl();
-  if (impl->grad_fn) return Edge{impl->grad_fn, impl->output_nr};
+  if (t.grad_fn()) return Edge{impl->grad_fn, impl->output_nr};  // (accessor: syncs a view)
   if (!impl->requires_grad) return Edge{};
   std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
   if (!acc) {
@@ -84,7 +84,21 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output, uint32_t output_nr)
     : output_nr_(output_nr), is_output_(is_output) {
   if (!t.defined()) return;
   version_ = t.version();
-  data_ = is_output ? t.detach() : t;
+  if (is_output) {
+    data_ = t.detach();
+  } else if (t.impl()->view_base != nullptr && t.grad_fn() != nullptr) {
+    // A saved view must not own its base: after an in-place write through the view, the base's
+    // history (CopySlices) holds this node, a cycle. Keep an alias with the same storage and
+    // the same history instead (a later in-place write fails the version check anyway).
+    data_ = t.detach();
+    TensorImpl* a = data_.impl();
+    a->grad_fn = t.impl()->grad_fn;
+    a->output_nr = t.impl()->output_nr;
+    a->requires_grad = true;
+    a->is_wrapped_number = t.impl()->is_wrapped_number;
+  } else {
+    data_ = t;
+  }
 }
 
 Tensor SavedTensor::unpack() const {

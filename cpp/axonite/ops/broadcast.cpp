@@ -8,7 +8,7 @@ namespace ax {
 
 Tensor expand(const Tensor& x, const Dims& sizes) {
   const int n = sizes.size(), xd = x.dim();
-  AXONITE_CHECK(n >= xd, ValueError, "expand: the number of sizes provided (", n,
+  AXONITE_CHECK(n >= xd, RuntimeError, "expand: the number of sizes provided (", n,
                 ") must be greater or equal to the number of dimensions in the tensor (", xd,
                 "); tensor shape ", shape_str(x.sizes()));
   Dims out(n), st(n);
@@ -16,14 +16,14 @@ Tensor expand(const Tensor& x, const Dims& sizes) {
     const int j = i - (n - xd);
     int64_t want = sizes[i];
     if (j < 0) {
-      AXONITE_CHECK(want >= 0, ValueError, "expand: -1 is not allowed for a new leading dim");
+      AXONITE_CHECK(want >= 0, RuntimeError, "expand: -1 is not allowed for a new leading dim");
       out[i] = want;
       st[i] = 0;
       continue;
     }
     const int64_t have = x.sizes()[j];
     if (want == -1) want = have;
-    AXONITE_CHECK(have == want || have == 1, ValueError,
+    AXONITE_CHECK(have == want || have == 1, RuntimeError,
                   "expand: the expanded size of the tensor (", want,
                   ") must match the existing size (", have, ") at non-singleton dimension ", i,
                   ". Target sizes: ", shape_str(sizes), ". Tensor sizes: ", shape_str(x.sizes()));

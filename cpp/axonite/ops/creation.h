@@ -65,6 +65,12 @@ Tensor uniform_(const Tensor& self, double from = 0.0, double to = 1.0, Generato
 Tensor normal_(const Tensor& self, double mean = 0.0, double std = 1.0, Generator* gen = nullptr);
 Tensor exponential_(const Tensor& self, double lambd = 1.0, Generator* gen = nullptr);
 Tensor bernoulli_(const Tensor& self, double p = 0.5, Generator* gen = nullptr);
+// Normal(mean, std) truncated to [a, b] (a or b may be infinite), by inverse-CDF sampling:
+// mean + std * Phi^{-1}(u) with u uniform on [Phi(alpha), Phi(beta)], alpha = (a - mean) / std,
+// beta = (b - mean) / std; exact for any interval (no rejection loop), then clamped to [a, b]
+// against rounding. Backs ax.nn.init.trunc_normal_.
+Tensor trunc_normal_(const Tensor& self, double mean, double std, double a, double b,
+                     Generator* gen = nullptr);
 // p broadcasts to self's shape.
 Tensor bernoulli_(const Tensor& self, const Tensor& p, Generator* gen = nullptr);
 

@@ -2,6 +2,7 @@
 // backward beside its forward. In-place variants and dtype conversion/copies live here too.
 #include "axonite/ops/elementwise.h"
 
+#include "axonite/autograd/copy_slices.h"
 #include "axonite/autograd/record.h"
 #include "axonite/kernels/cpu/loops.h"
 #include "axonite/ops/broadcast.h"
@@ -124,25 +125,60 @@ Tensor unary_raw(cpu::UnaryOp op, const Tensor& x, const char* name) {
 
 // Note [In-place ops]
 // Under autograd an in-place op is computed out of place (recording its node as usual), the
-// result is copied into self's storage, and self adopts the result's grad_fn. Saved tensors
-// that alias self see the version bump, so a backward that needs the overwritten values raises.
+// result is copied into self's storage, and self adopts the result's grad_fn; a view's base
+// adopts a CopySlices node instead (Note [View + in-place] in autograd/copy_slices.h). Saved
+// tensors that alias self see the version bump, so a backward that needs overwritten values
+// raises; ops whose backward needs self's old values compute on a snapshot of it instead.
 void rebase_history(const Tensor& self, const Tensor& result) {
   TensorImpl* s = self.impl();
+  if (s->view_base != nullptr) {
+    autograd::rebase_view_history(self, result);
+    return;
+  }
   s->grad_fn = result.grad_fn();
   s->output_nr = result.output_nr();
   s->requires_grad = result.requires_grad();
 }
 
+Tensor snapshot(const Tensor& t) {
+  const bool rg = t.requires_grad();  // also brings a view's history up to date
+  TensorImpl* ti = t.impl();
+  if (rg && ti->grad_fn == nullptr) return t;  // a leaf: in-place ops on it are refused anyway
+  Tensor c = Tensor::empty(t.sizes(), t.dtype());
+  cast_into(c, t);
+  if (rg) {
+    c.impl()->grad_fn = ti->grad_fn;
+    c.impl()->output_nr = ti->output_nr;
+    c.impl()->requires_grad = true;
+  }
+  return c;
+}
+
 void check_inplace(const Tensor& self, const Tensor& other, const char* name) {
+  const Dims &sz = self.sizes(), &st = self.strides();
+  for (int d = 0; d < sz.size(); ++d)
+    AXONITE_CHECK(sz[d] <= 1 || st[d] != 0, RuntimeError, name,
+                  ": unsupported operation: more than one element of the written-to tensor "
+                  "refers to a single memory location. Please clone() the tensor before "
+                  "performing the operation.");
   if (!autograd::grad_enabled()) return;
+  const TensorImpl* s = self.impl();
+  if (s->view_base != nullptr) {
+    const TensorImpl* b = s->view_base.get();
+    AXONITE_CHECK(!(b->requires_grad && b->grad_fn == nullptr), RuntimeError, name,
+                  ": a view of a leaf Variable that requires grad is being used in an in-place "
+                  "operation.");
+    AXONITE_CHECK(
+        s->view_grad_mode || !(b->requires_grad || (other.defined() && other.requires_grad())),
+        RuntimeError, name,
+        ": A view was created in no_grad mode and is being modified inplace with grad "
+        "mode enabled. Given that this use case is ambiguous and error-prone, it is "
+        "forbidden. You can clarify your code by moving both the view and the inplace "
+        "either both inside the no_grad block (if you don't want the inplace to be "
+        "tracked) or both outside (if you want the inplace to be tracked).");
+  }
   AXONITE_CHECK(!(self.is_leaf() && self.requires_grad()), RuntimeError, name,
                 ": a leaf Variable that requires grad is being used in an in-place operation.");
-  const bool base_grad = self.impl()->view_base && self.impl()->view_base->requires_grad;
-  AXONITE_CHECK(
-      !(base_grad || (self.impl()->view_base && other.defined() && other.requires_grad())),
-      RuntimeError, name,
-      ": in-place modification of a view of a tensor that requires grad is not "
-      "supported; use the out-of-place op (e.g. torch.where / index_put) instead.");
 }
 
 }  // namespace detail
@@ -390,8 +426,11 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 
 // ---- in-place -------------------------------------------------------------------------------
 
+// keeps_self: op's backward reads self's old value when `other` requires grad (and, for pow,
+// when self does), so under autograd it runs on a snapshot that the write cannot change.
 template <class F>
-static Tensor inplace(const Tensor& self, const Tensor& other, const char* name, F op) {
+static Tensor inplace(const Tensor& self, const Tensor& other, const char* name, F op,
+                      bool keeps_self = false, bool pow_like = false) {
   const DType dt = result_type(self, other);
   AXONITE_CHECK(category(dt) <= category(self.dtype()), TypeError, name, ": result type ",
                 dtype_name(dt), " can't be cast to the desired output type ",
@@ -401,7 +440,13 @@ static Tensor inplace(const Tensor& self, const Tensor& other, const char* name,
                 shape_str(self.sizes()), " doesn't match the broadcast shape ", shape_str(shape));
   detail::check_inplace(self, other, name);
   const bool grad = autograd::any_needs_grad({self, other});
-  Tensor r = op(grad ? self : self.detach(), grad ? other : other.detach());
+  Tensor a = grad ? self : self.detach(), b = grad ? other : other.detach();
+  if (grad && ((keeps_self && other.requires_grad()) || (pow_like && self.requires_grad())))
+    a = detail::snapshot(self);
+  // A saved `other` that shares self's storage would see the version bump too.
+  if (grad && (keeps_self || pow_like) && other.storage() == self.storage())
+    b = detail::snapshot(other);
+  Tensor r = op(a, b);
   detail::cast_into(self, r);
   self.bump_version();
   if (grad) detail::rebase_history(self, r);
@@ -410,16 +455,17 @@ static Tensor inplace(const Tensor& self, const Tensor& other, const char* name,
 
 Tensor add_(const Tensor& s, const Tensor& o) { return inplace(s, o, "add_", add); }
 Tensor sub_(const Tensor& s, const Tensor& o) { return inplace(s, o, "sub_", sub); }
-Tensor mul_(const Tensor& s, const Tensor& o) { return inplace(s, o, "mul_", mul); }
-Tensor div_(const Tensor& s, const Tensor& o) { return inplace(s, o, "div_", div); }
+Tensor mul_(const Tensor& s, const Tensor& o) { return inplace(s, o, "mul_", mul, true); }
+Tensor div_(const Tensor& s, const Tensor& o) { return inplace(s, o, "div_", div, true); }
 Tensor floor_divide_(const Tensor& s, const Tensor& o) {
   return inplace(s, o, "floor_divide_", floor_divide);
 }
 Tensor remainder_(const Tensor& s, const Tensor& o) {
-  return inplace(s, o, "remainder_", remainder);
+  return inplace(s, o, "remainder_", remainder, true);
 }
 Tensor pow_(const Tensor& s, const Tensor& o) {
-  return inplace(s, o, "pow_", static_cast<Tensor (*)(const Tensor&, const Tensor&)>(pow));
+  return inplace(s, o, "pow_", static_cast<Tensor (*)(const Tensor&, const Tensor&)>(pow), true,
+                 true);
 }
 
 // ---- conversion and copies --------------------------------------------------------------

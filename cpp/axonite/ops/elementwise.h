@@ -69,6 +69,9 @@ void cast_into(const Tensor& dst, const Tensor& src);  // broadcast + convert, n
 void rebase_history(const Tensor& self, const Tensor& result);
 // Checks an in-place op on `self` is allowed under autograd; `name` is the op.
 void check_inplace(const Tensor& self, const Tensor& other, const char* name);
+// t's current values in new storage, with t's autograd identity (same grad_fn and output_nr):
+// an op run on it saves values that a following in-place write to t cannot change.
+Tensor snapshot(const Tensor& t);
 }  // namespace detail
 
 }  // namespace ax

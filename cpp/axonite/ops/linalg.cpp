@@ -13,6 +13,7 @@
 #include "axonite/ops/broadcast.h"
 #include "axonite/ops/creation.h"
 #include "axonite/ops/elementwise.h"
+#include "axonite/ops/join.h"
 #include "axonite/ops/matmul.h"
 #include "axonite/ops/reduce.h"
 #include "axonite/ops/unary.h"
@@ -332,6 +333,88 @@ Tensor cholesky(const Tensor& A, bool upper) {
     });
   }
   return out;
+}
+
+// ---- qr ---------------------------------------------------------------------------------------
+
+namespace {
+// X R^{-T} for upper-triangular R (*, n, n): the transpose of R^{-1} X^T.
+Tensor right_solve_rt(const Tensor& X, const Tensor& R) { return mT(solve(R, mT(X))); }
+
+// Gradient of A = Q R for a square-or-tall factorization, Q (*, m, n), R (*, n, n), m >= n
+// (Liao et al. 2019, "Differentiable programming tensor networks"): with M = R gR^T - gQ^T Q,
+// gA = (gQ + Q copyltu(M)) R^{-T}, copyltu(M) = tril(M) + tril(M, -1)^T.
+Tensor qr_backward_tall(const Tensor& gQ, const Tensor& gR, const Tensor& Q, const Tensor& R) {
+  const int64_t n = R.size(-1);
+  const DType dt = R.dtype();
+  const Tensor M = sub(matmul(R, mT(gR)), matmul(mT(gQ), Q));
+  const Tensor sym = add(mul(M, tri_mask(n, dt, 0)), mT(mul(M, tri_mask(n, dt, -1))));
+  return right_solve_rt(add(gQ, matmul(Q, sym)), R);
+}
+}  // namespace
+
+std::pair<Tensor, Tensor> qr(const Tensor& A, const std::string& mode) {
+  const char* op = "linalg.qr";
+  check_float(A, op);
+  AXONITE_CHECK(A.dim() >= 2, RuntimeError, op,
+                ": The input tensor A must have at least 2 dimensions.");
+  AXONITE_CHECK(mode == "reduced" || mode == "complete" || mode == "r", RuntimeError,
+                "qr received unrecognized mode '", mode,
+                "' but expected one of 'reduced' (default), 'r', or 'complete'");
+  const int64_t m = A.size(-2), n = A.size(-1), k = std::min(m, n);
+  const bool complete = mode == "complete", want_q = mode != "r";
+  const int64_t qcols = complete ? m : k, rrows = complete ? m : k;
+  const Dims batch = batch_of(A.sizes());
+  const int64_t nb = numel_of(batch);
+  const DType dt = A.dtype();
+  Tensor fac = materialize(A, A.sizes());  // Householder vectors + R, in place
+  Tensor R = zeros(with_matrix(batch, rrows, n), dt);
+  Tensor Q = want_q ? zeros(with_matrix(batch, m, qcols), dt) : Tensor::empty(Dims{0}, dt);
+  dispatch_floating(dt, op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    std::vector<T> tau(static_cast<size_t>(nb * k + 1));
+    T* fp = fac.data<T>();
+    T* rp = R.data<T>();
+    T* qp = want_q ? Q.data<T>() : nullptr;
+    for_each_matrix(nb, m * n * k + (want_q ? m * qcols * k : 0), [&](int64_t i) {
+      T* a = fp + i * m * n;
+      T* t = tau.data() + i * k;
+      // Reflectors from the first k columns; a wide A's remaining columns get Q^T applied.
+      cpu::householder_qr(m, k, a, n, t);
+      if (n > k) cpu::apply_qt(m, k, n - k, a, n, t, a + k, n);
+      T* r = rp + i * rrows * n;
+      for (int64_t row = 0; row < k; ++row)
+        std::memcpy(r + row * n + row, a + row * n + row, sizeof(T) * (n - row));
+      if (qp) {  // Q = H_0 ... H_{k-1} applied to the first qcols columns of I_m
+        T* q = qp + i * m * qcols;
+        for (int64_t j = 0; j < qcols; ++j) q[j * qcols + j] = T(1);
+        cpu::apply_q(m, k, qcols, a, n, t, q, qcols);
+      }
+    });
+  });
+  if (autograd::needs_grad(A)) {
+    autograd::SavedTensor sQ, sR(R, true, 1);
+    if (want_q) sQ = autograd::SavedTensor(Q, true, 0);
+    autograd::record("LinalgQrBackward0", {A}, TensorList{Q, R}, [=](const TensorList& g) {
+      AXONITE_CHECK(want_q, RuntimeError,
+                    "The derivative of linalg.qr depends on Q, which is not computed when "
+                    "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
+                    "differentiate through linalg.qr.");
+      AXONITE_CHECK(!(complete && m > n), RuntimeError,
+                    "The QR decomposition is not differentiable when mode='complete' and "
+                    "nrows > ncols.");
+      const Tensor Qv = sQ.unpack(), Rv = sR.unpack();
+      if (m >= n) return TensorList{qr_backward_tall(g[0], g[1], Qv, Rv)};
+      // Wide: A = [X | Y], R = [U | V] with X = Q U square and V = Q^T Y. Y reaches the loss
+      // only through V, and V also depends on Q: gY = Q gV and gQ gains Y gV^T.
+      const int d = Rv.dim() - 1;
+      const Tensor U = narrow(Rv, d, 0, m), V = narrow(Rv, d, m, n - m);
+      const Tensor gU = narrow(g[1], d, 0, m), gV = narrow(g[1], d, m, n - m);
+      const Tensor gQ = add(g[0], matmul(matmul(Qv, V), mT(gV)));
+      return TensorList{cat({qr_backward_tall(gQ, gU, Qv, U), matmul(Qv, gV)}, d)};
+    });
+  }
+  return {Q, R};
 }
 
 // ---- lstsq ------------------------------------------------------------------------------------

@@ -28,6 +28,13 @@ std::pair<Tensor, Tensor> slogdet(const Tensor& A);
 // Only the lower triangle of A is read, as in PyTorch.
 Tensor cholesky(const Tensor& A, bool upper = false);
 
+// A: (*, m, n) -> (Q, R), A = Q R with k = min(m, n). mode "reduced": Q (*, m, k), R (*, k, n);
+// "complete": Q (*, m, m), R (*, m, n); "r": Q empty (0,), R (*, k, n). Householder reflections
+// as LAPACK's geqrf, so R's diagonal signs match torch.linalg.qr. Differentiable for full-rank
+// A in "reduced" mode and in "complete" mode when m <= n (PyTorch's cases); the other modes
+// raise RuntimeError in backward.
+std::pair<Tensor, Tensor> qr(const Tensor& A, const std::string& mode = "reduced");
+
 struct LstsqResult {
   Tensor solution, residuals, rank, singular_values;
 };

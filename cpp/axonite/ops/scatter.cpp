@@ -10,6 +10,7 @@
 #include "axonite/ops/creation.h"
 #include "axonite/ops/elementwise.h"
 #include "axonite/ops/indexing.h"
+#include "axonite/ops/reduce.h"
 #include "axonite/ops/views.h"
 
 namespace ax {
@@ -234,7 +235,24 @@ void check_mask_value(const Tensor& mask, const Tensor& value, const char* op) {
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
   check_mask_value(mask, value, "masked_fill");
-  return where(mask, to_dtype(value, x.dtype()), x);
+  Tensor y;
+  {
+    autograd::GradModeGuard no_grad(false);
+    y = where(mask, to_dtype(value, x.dtype()), x);
+  }
+  if (autograd::any_needs_grad({x, value})) {
+    // x keeps the gradient where mask is false; the 0-d value collects it where mask is true.
+    autograd::record("MaskedFillBackward0", {x, value}, y,
+                     [m = mask.detach(), xs = x.sizes(), xg = x.requires_grad(),
+                      vg = value.requires_grad(), vdt = value.dtype()](const Tensor& g) {
+                       const Tensor z = zeros_like(g);
+                       Tensor gx, gv;
+                       if (xg) gx = sum_to(where(m, z, g), xs);
+                       if (vg) gv = to_dtype(sum(where(m, g, z)), vdt);
+                       return TensorList{gx, gv};
+                     });
+  }
+  return y;
 }
 
 Tensor masked_fill_(const Tensor& x, const Tensor& mask, const Tensor& value) {

@@ -116,7 +116,8 @@ Tensor unary_(UnaryFn fn, const Tensor& x) {
                 dtype_name(x.dtype()));
   detail::check_inplace(x, Tensor(), sp.name);
   const bool grad = autograd::needs_grad(x);
-  Tensor r = unary(fn, grad ? x : x.detach());
+  // A backward that reads x runs on a snapshot: the write below would invalidate x itself.
+  Tensor r = unary(fn, !grad ? x.detach() : needs_x(fn) ? detail::snapshot(x) : x);
   detail::cast_into(x, r);
   x.bump_version();
   if (grad) detail::rebase_history(x, r);
@@ -184,7 +185,8 @@ Tensor clamp(const Tensor& x, const std::optional<Tensor>& lo, const std::option
 Tensor clamp_(const Tensor& x, const std::optional<Tensor>& lo, const std::optional<Tensor>& hi) {
   detail::check_inplace(x, Tensor(), "clamp_");
   const bool grad = autograd::needs_grad(x);
-  Tensor r = clamp(grad ? x : x.detach(), lo, hi);
+  // clamp's backward compares x with the bounds: give it a snapshot the write cannot change.
+  Tensor r = clamp(grad ? detail::snapshot(x) : x.detach(), lo, hi);
   detail::cast_into(x, r);
   x.bump_version();
   if (grad) detail::rebase_history(x, r);

@@ -396,7 +396,44 @@ std::pair<int64_t, int64_t> extent(const Dims& sizes, const Dims& strides, int64
   return {offset, hi};
 }
 
-// True when no two indices of the geometry map to the same element.
+// Writes (accumulate) or adds src into a zeroed buffer of `len` elements through geometry `into`,
+// then reads `from` out of it as a contiguous tensor. `into` may overlap (values add up).
+Tensor scatter_gather(const Tensor& src, int64_t len, const StridedGeometry& into,
+                      const StridedGeometry& from) {
+  const Tensor s = contiguous(src.detach());
+  Tensor buf = zeros(Dims{len}, s.dtype());
+  if (non_overlapping(into.sizes, into.strides)) {
+    // One writer per element: a plain strided copy (the common case, vectorized).
+    detail::cast_into(
+        Tensor::from_storage(buf.storage(), into.sizes, into.strides, into.offset, buf.dtype()), s);
+  } else {
+    dispatch(s.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if constexpr (!std::is_same_v<T, bool>) {
+        const T* sp = s.data<T>();
+        T* bp = buf.data<T>();
+        const int n = into.sizes.size();
+        int64_t idx[kMaxDims] = {};
+        for (int64_t k = 0; k < s.numel(); ++k) {
+          int64_t o = into.offset;
+          for (int i = 0; i < n; ++i) o += idx[i] * into.strides[i];
+          bp[o] += sp[k];
+          for (int i = n - 1; i >= 0; --i) {
+            if (++idx[i] < into.sizes[i]) break;
+            idx[i] = 0;
+          }
+        }
+      }
+    });
+  }
+  Tensor out = Tensor::empty(from.sizes, s.dtype());
+  detail::cast_into(
+      out, Tensor::from_storage(buf.storage(), from.sizes, from.strides, from.offset, s.dtype()));
+  return out;
+}
+
+}  // namespace
+
 bool non_overlapping(const Dims& sizes, const Dims& strides) {
   int order[kMaxDims];
   int n = 0;
@@ -414,63 +451,27 @@ bool non_overlapping(const Dims& sizes, const Dims& strides) {
   return true;
 }
 
-struct Geometry {
-  Dims sizes, strides;
-  int64_t offset;  // relative to the start of the scratch buffer
-};
-
-// Writes (accumulate) or adds src into a zeroed buffer of `len` elements through geometry `into`,
-// then reads `from` out of it as a contiguous tensor. `into` may overlap (values add up).
-Tensor scatter_gather(const Tensor& src, int64_t len, const Geometry& into, const Geometry& from) {
-  const Tensor s = contiguous(src.detach());
-  Tensor buf = zeros(Dims{len}, s.dtype());
-  dispatch(s.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if constexpr (!std::is_same_v<T, bool>) {
-      const T* sp = s.data<T>();
-      T* bp = buf.data<T>();
-      const int n = into.sizes.size();
-      int64_t idx[kMaxDims] = {};
-      for (int64_t k = 0; k < s.numel(); ++k) {
-        int64_t o = into.offset;
-        for (int i = 0; i < n; ++i) o += idx[i] * into.strides[i];
-        bp[o] += sp[k];
-        for (int i = n - 1; i >= 0; --i) {
-          if (++idx[i] < into.sizes[i]) break;
-          idx[i] = 0;
-        }
-      }
-    }
-  });
-  return clone(buf.as_strided_view(from.sizes, from.strides, from.offset));
-}
-
-// The adjoint pair behind as_strided's backward: `in` is the input's geometry, `out` the view's.
-// scatter: grad of the view -> grad of the input; gather: the reverse. Each is the other's
-// backward, so higher-order gradients work.
-Tensor as_strided_gather(const Tensor& h, int64_t len, const Geometry& in, const Geometry& out);
-
-Tensor as_strided_scatter(const Tensor& g, int64_t len, const Geometry& in, const Geometry& out) {
+Tensor strided_scatter(const Tensor& g, int64_t len, const StridedGeometry& in,
+                       const StridedGeometry& out) {
   Tensor r = scatter_gather(g, len, out, in);
   if (autograd::needs_grad(g)) {
     autograd::record("AsStridedBackward0", {g}, r, [len, in, out](const Tensor& gg) {
-      return TensorList{as_strided_gather(gg, len, in, out)};
+      return TensorList{strided_gather(gg, len, in, out)};
     });
   }
   return r;
 }
 
-Tensor as_strided_gather(const Tensor& h, int64_t len, const Geometry& in, const Geometry& out) {
+Tensor strided_gather(const Tensor& h, int64_t len, const StridedGeometry& in,
+                      const StridedGeometry& out) {
   Tensor r = scatter_gather(h, len, in, out);
   if (autograd::needs_grad(h)) {
     autograd::record("AsStridedBackwardBackward0", {h}, r, [len, in, out](const Tensor& gg) {
-      return TensorList{as_strided_scatter(gg, len, in, out)};
+      return TensorList{strided_scatter(gg, len, in, out)};
     });
   }
   return r;
 }
-
-}  // namespace
 
 Tensor as_strided(const Tensor& x, const Dims& size, const Dims& stride,
                   std::optional<int64_t> storage_offset) {
@@ -498,10 +499,10 @@ Tensor as_strided(const Tensor& x, const Dims& size, const Dims& stride,
     // Both geometries are rebased into a scratch buffer spanning their union.
     const auto [xlo, xhi] = extent(x.sizes(), x.strides(), x.offset());
     const int64_t base = std::min(lo, xlo), len = std::max(hi, xhi) - base;
-    const Geometry in{x.sizes(), x.strides(), x.offset() - base};
-    const Geometry out{size, stride, off - base};
+    const StridedGeometry in{x.sizes(), x.strides(), x.offset() - base};
+    const StridedGeometry out{size, stride, off - base};
     autograd::record("AsStridedBackward0", {x}, y, [len, in, out](const Tensor& g) {
-      return TensorList{as_strided_scatter(g, len, in, out)};
+      return TensorList{strided_scatter(g, len, in, out)};
     });
   }
   return y;

@@ -60,4 +60,21 @@ Tensor slice_backward(const Tensor& grad, const Dims& input_sizes, int dim, int6
 // Adjoint of select: zeros of `input_sizes` with `grad` written at `index` (normalized).
 Tensor select_backward(const Tensor& grad, const Dims& input_sizes, int dim, int64_t index);
 
+// Where a tensor's elements sit in a scratch buffer: sizes, strides and offset in elements.
+struct StridedGeometry {
+  Dims sizes, strides;
+  int64_t offset = 0;
+};
+// The adjoint pair behind as_strided's backward (and autograd's view + in-place rebasing), over
+// a zeroed buffer of `len` elements that holds an input laid out as `in` and a view laid out as
+// `out` (non-negative strides). strided_gather: h (shaped like `in`) -> the `out` elements, as a
+// contiguous tensor. strided_scatter: g (shaped like `out`) summed into zeros laid out as `in`
+// (overlapping `out` elements add up). Each records the other as its backward.
+Tensor strided_gather(const Tensor& h, int64_t len, const StridedGeometry& in,
+                      const StridedGeometry& out);
+Tensor strided_scatter(const Tensor& g, int64_t len, const StridedGeometry& in,
+                       const StridedGeometry& out);
+// True when no two indices of the geometry reach the same element.
+bool non_overlapping(const Dims& sizes, const Dims& strides);
+
 }  // namespace ax

@@ -3,6 +3,7 @@
 
 #include <sstream>
 
+#include "axonite/autograd/grad_mode.h"
 #include "axonite/autograd/node.h"
 
 namespace ax {
@@ -99,6 +100,8 @@ Tensor Tensor::detach() const {
 Tensor Tensor::as_strided_view(const Dims& sizes, const Dims& strides, int64_t offset) const {
   Tensor v = from_storage(impl_->storage, sizes, strides, offset, impl_->dtype);
   v.impl_->view_base = impl_->view_base ? impl_->view_base : impl_;
+  v.impl_->view_version = impl_->storage->version();
+  v.impl_->view_grad_mode = autograd::grad_enabled();
   return v;
 }
 

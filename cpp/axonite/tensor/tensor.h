@@ -15,11 +15,15 @@
 
 namespace ax {
 
+class TensorImpl;
+
 namespace autograd {
 class Node;
-}
-
-class TensorImpl;
+// Brings a view's grad_fn up to date with its base's history once the storage version has moved
+// (Note [View + in-place] in autograd/copy_slices.h). The accessors below call it; it is
+// defined in the autograd layer.
+void refresh_view(TensorImpl* view);
+}  // namespace autograd
 
 class Tensor {
  public:
@@ -73,6 +77,9 @@ class Tensor {
   double item() const;
 
  private:
+  // A view whose storage was written since its history was last made current regenerates it.
+  inline void sync_view() const;
+
   std::shared_ptr<TensorImpl> impl_;
 };
 
@@ -99,6 +106,11 @@ class TensorImpl {
   std::weak_ptr<autograd::Node> grad_accumulator;  // leaves: shared AccumulateGrad node
   std::vector<TensorHook> hooks;                   // leaves: run before accumulation
   std::shared_ptr<TensorImpl> view_base;           // set on views: the tensor they look into
+  // Views only (Note [View + in-place]): the storage version at which grad_fn was last known to
+  // match the base's history, and whether the view was made in grad mode (views made under
+  // no_grad never get a history from their base).
+  uint32_t view_version = 0;
+  bool view_grad_mode = true;
 };
 
 inline const Dims& Tensor::sizes() const { return impl_->sizes; }
@@ -116,10 +128,27 @@ inline void* Tensor::raw_data() const {
   return static_cast<char*>(impl_->storage->data()) +
          impl_->offset * static_cast<int64_t>(itemsize(impl_->dtype));
 }
-inline bool Tensor::requires_grad() const { return impl_->requires_grad; }
-inline bool Tensor::is_leaf() const { return impl_->grad_fn == nullptr; }
-inline const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return impl_->grad_fn; }
-inline uint32_t Tensor::output_nr() const { return impl_->output_nr; }
+inline void Tensor::sync_view() const {
+  const TensorImpl* i = impl_.get();
+  if (i->view_base != nullptr && i->view_version != i->storage->version())
+    autograd::refresh_view(impl_.get());
+}
+inline bool Tensor::requires_grad() const {
+  sync_view();
+  return impl_->requires_grad;
+}
+inline bool Tensor::is_leaf() const {
+  sync_view();
+  return impl_->grad_fn == nullptr;
+}
+inline const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
+  sync_view();
+  return impl_->grad_fn;
+}
+inline uint32_t Tensor::output_nr() const {
+  sync_view();
+  return impl_->output_nr;
+}
 inline uint32_t Tensor::version() const { return impl_->storage->version(); }
 inline void Tensor::bump_version() const { impl_->storage->bump_version(); }
 

@@ -1,0 +1,5 @@
+// The activation, PReLU and softmax kernel tables compiled for the avx512 ISA level (flags set in
+// CMake).
+#define AX_ISA_NS avx512
+#include "axonite/kernels/cpu/activation_impl.h"
+#include "axonite/kernels/cpu/softmax_impl.h"

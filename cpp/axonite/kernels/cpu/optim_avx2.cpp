@@ -1,0 +1,3 @@
+// The optimizer kernel table compiled for the avx2 ISA level (flags set in CMake).
+#define AX_ISA_NS avx2
+#include "axonite/kernels/cpu/optim_impl.h"

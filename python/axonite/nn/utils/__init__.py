@@ -1,0 +1,5 @@
+"""``axonite.nn.utils``: gradient clipping, weight penalties and parameter/vector conversion."""
+
+from .clip_grad import *
+from .convert_parameters import *
+from .penalty import *
