@@ -13,6 +13,13 @@ from .optimizer import Optimizer, ParamsT, _scalar
 __all__ = ["Adadelta"]
 
 
+def _init_adadelta_state(p: Tensor, state: dict[str, Any]) -> None:
+    if len(state) == 0:
+        state["step"] = _scalar(0.0)
+        state["square_avg"] = _C.zeros_like(p)
+        state["acc_delta"] = _C.zeros_like(p)
+
+
 class Adadelta(Optimizer):
     """Adadelta: ``v = rho v + (1 - rho) g^2``,
     ``delta = sqrt(u + eps) / sqrt(v + eps) * g``, ``u = rho u + (1 - rho) delta^2``,
@@ -62,25 +69,9 @@ class Adadelta(Optimizer):
         loss (run with gradients enabled)."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            params: list[Tensor] = []
-            grads: list[Tensor] = []
-            sqs: list[Tensor] = []
-            accs: list[Tensor] = []
-            steps: list[Tensor] = []
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar(0.0)
-                    state["square_avg"] = _C.zeros_like(p)
-                    state["acc_delta"] = _C.zeros_like(p)
-                params.append(p)
-                grads.append(g)
-                sqs.append(state["square_avg"])
-                accs.append(state["acc_delta"])
-                steps.append(state["step"])
+            params, grads, (sqs, accs, steps) = self._group_tensors(
+                group, _init_adadelta_state, ("square_avg", "acc_delta", "step")
+            )
             if not params:
                 continue
             _nn.adadelta_step(

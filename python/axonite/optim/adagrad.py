@@ -79,19 +79,9 @@ class Adagrad(Optimizer):
         loss (run with gradients enabled)."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            params: list[Tensor] = []
-            grads: list[Tensor] = []
-            sums: list[Tensor] = []
-            steps: list[Tensor] = []
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                state = self._init_state(p)
-                params.append(p)
-                grads.append(g)
-                sums.append(state["sum"])
-                steps.append(state["step"])
+            params, grads, (sums, steps) = self._group_tensors(
+                group, lambda p, _state: self._init_state(p), ("sum", "step")
+            )
             if not params:
                 continue
             _nn.adagrad_step(

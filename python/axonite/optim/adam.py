@@ -4,6 +4,7 @@ parameter group."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,15 @@ def _check_adam_args(lr: Any, betas: tuple[float, float], eps: float, weight_dec
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
     if not weight_decay >= 0.0:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _init_adam_state(p: Tensor, state: dict[str, Any], amsgrad: bool) -> None:
+    if len(state) == 0:
+        state["step"] = _scalar(0.0)
+        state["exp_avg"] = _C.zeros_like(p)
+        state["exp_avg_sq"] = _C.zeros_like(p)
+    if amsgrad and "max_exp_avg_sq" not in state:  # amsgrad may be switched on mid-training
+        state["max_exp_avg_sq"] = _C.zeros_like(p)
 
 
 class Adam(Optimizer):
@@ -75,32 +85,11 @@ class Adam(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             amsgrad = bool(group["amsgrad"])
-            params: list[Tensor] = []
-            grads: list[Tensor] = []
-            avgs: list[Tensor] = []
-            sqs: list[Tensor] = []
-            maxs: list[Tensor] = []
-            steps: list[Tensor] = []
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar(0.0)
-                    state["exp_avg"] = _C.zeros_like(p)
-                    state["exp_avg_sq"] = _C.zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = _C.zeros_like(p)
-                params.append(p)
-                grads.append(g)
-                avgs.append(state["exp_avg"])
-                sqs.append(state["exp_avg_sq"])
-                steps.append(state["step"])
-                if amsgrad:
-                    if "max_exp_avg_sq" not in state:
-                        state["max_exp_avg_sq"] = _C.zeros_like(p)
-                    maxs.append(state["max_exp_avg_sq"])
+            keys = ["exp_avg", "exp_avg_sq", "step"] + (["max_exp_avg_sq"] if amsgrad else [])
+            params, grads, (avgs, sqs, steps, *rest) = self._group_tensors(
+                group, functools.partial(_init_adam_state, amsgrad=amsgrad), keys
+            )
+            maxs = rest[0] if amsgrad else []
             if not params:
                 continue
             beta1, beta2 = group["betas"]

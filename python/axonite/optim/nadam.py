@@ -13,6 +13,14 @@ from .optimizer import Optimizer, ParamsT, _scalar
 __all__ = ["NAdam"]
 
 
+def _init_nadam_state(p: Tensor, state: dict[str, Any]) -> None:
+    if len(state) == 0:
+        state["step"] = _scalar(0.0)
+        state["mu_product"] = _scalar(1.0)
+        state["exp_avg"] = _C.zeros_like(p)
+        state["exp_avg_sq"] = _C.zeros_like(p)
+
+
 class NAdam(Optimizer):
     """NAdam. The momentum coefficient at step t is
     ``mu_t = beta1 (1 - 0.5 * 0.96^(t * momentum_decay))``; the state keeps the running
@@ -74,28 +82,9 @@ class NAdam(Optimizer):
         loss (run with gradients enabled)."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            params: list[Tensor] = []
-            grads: list[Tensor] = []
-            avgs: list[Tensor] = []
-            sqs: list[Tensor] = []
-            mus: list[Tensor] = []
-            steps: list[Tensor] = []
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar(0.0)
-                    state["mu_product"] = _scalar(1.0)
-                    state["exp_avg"] = _C.zeros_like(p)
-                    state["exp_avg_sq"] = _C.zeros_like(p)
-                params.append(p)
-                grads.append(g)
-                avgs.append(state["exp_avg"])
-                sqs.append(state["exp_avg_sq"])
-                mus.append(state["mu_product"])
-                steps.append(state["step"])
+            params, grads, (avgs, sqs, mus, steps) = self._group_tensors(
+                group, _init_nadam_state, ("exp_avg", "exp_avg_sq", "mu_product", "step")
+            )
             if not params:
                 continue
             beta1, beta2 = group["betas"]

@@ -235,6 +235,32 @@ class Optimizer:
         with enable_grad():
             return closure()
 
+    def _group_tensors(
+        self,
+        group: dict[str, Any],
+        init: Callable[[Tensor, dict[str, Any]], None],
+        keys: Iterable[str],
+    ) -> tuple[list[Tensor], list[Tensor], list[list[Tensor]]]:
+        """What a fused step takes for one param group: the parameters that have a gradient,
+        their gradients and, for each state entry named in ``keys``, that entry of every such
+        parameter. ``init(p, state)`` runs before a parameter's entries are read; it creates the
+        state on the first step (and entries a changed option needs later)."""
+        keys = tuple(keys)
+        params: list[Tensor] = []
+        grads: list[Tensor] = []
+        columns: list[list[Tensor]] = [[] for _ in keys]
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            state = self.state[p]
+            init(p, state)
+            params.append(p)
+            grads.append(g)
+            for column, key in zip(columns, keys, strict=True):
+                column.append(state[key])
+        return params, grads, columns
+
     def register_step_pre_hook(self, hook: Callable[..., Any]) -> _HookHandle:
         """Registers ``hook(optimizer, args, kwargs)`` to run before each ``step``; it may
         return ``(new_args, new_kwargs)``."""

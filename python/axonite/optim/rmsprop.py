@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,16 @@ from .._C import Tensor, _nn
 from .optimizer import Optimizer, ParamsT, _scalar
 
 __all__ = ["RMSprop"]
+
+
+def _init_rmsprop_state(p: Tensor, state: dict[str, Any], momentum: float, centered: bool) -> None:
+    if len(state) == 0:
+        state["step"] = _scalar(0.0)
+        state["square_avg"] = _C.zeros_like(p)
+        if momentum > 0:
+            state["momentum_buffer"] = _C.zeros_like(p)
+        if centered:
+            state["grad_avg"] = _C.zeros_like(p)
 
 
 class RMSprop(Optimizer):
@@ -71,32 +82,16 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             momentum = float(group["momentum"])
             centered = bool(group["centered"])
-            params: list[Tensor] = []
-            grads: list[Tensor] = []
-            sqs: list[Tensor] = []
-            gavgs: list[Tensor] = []
-            bufs: list[Tensor] = []
-            steps: list[Tensor] = []
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _scalar(0.0)
-                    state["square_avg"] = _C.zeros_like(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = _C.zeros_like(p)
-                    if centered:
-                        state["grad_avg"] = _C.zeros_like(p)
-                params.append(p)
-                grads.append(g)
-                sqs.append(state["square_avg"])
-                steps.append(state["step"])
-                if momentum > 0:
-                    bufs.append(state["momentum_buffer"])
-                if centered:
-                    gavgs.append(state["grad_avg"])
+            keys = ["square_avg", "step"]
+            keys += ["momentum_buffer"] if momentum > 0 else []
+            keys += ["grad_avg"] if centered else []
+            params, grads, (sqs, steps, *rest) = self._group_tensors(
+                group,
+                functools.partial(_init_rmsprop_state, momentum=momentum, centered=centered),
+                keys,
+            )
+            bufs = rest.pop(0) if momentum > 0 else []
+            gavgs = rest.pop(0) if centered else []
             if not params:
                 continue
             _nn.rmsprop_step(
