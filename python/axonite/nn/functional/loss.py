@@ -118,6 +118,31 @@ def nll_loss(
     return _nn.nll_loss(input, target, weight, ignore_index, reduction)
 
 
+def _regression_loss(
+    op: str,
+    input: Tensor,
+    target: Tensor,
+    reduction: str,
+    weight: Tensor | None,
+    mean_by_weight: bool,
+    legacy: tuple[bool | None, bool | None] | None,
+    *args: float,
+) -> Tensor:
+    """The body mse_loss, l1_loss and huber_loss share: input checks, PyTorch's size warning,
+    the legacy size_average/reduce flags, and the optional per-element ``weight``."""
+    _check_tensor(input, op, "input")
+    _check_tensor(target, op, "target")
+    _warn_size(input, target)
+    if legacy is not None:
+        reduction = _legacy_reduction(*legacy, reduction)
+    kernel = getattr(_nn, op)
+    if weight is None:
+        return kernel(input, target, reduction, *args)
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    return _weighted(kernel(input, target, "none", *args), weight, reduction, mean_by_weight)
+
+
 def mse_loss(
     input: Tensor,
     target: Tensor,
@@ -128,15 +153,9 @@ def mse_loss(
 ) -> Tensor:
     """Mean squared error ``(input - target)^2`` (input and target broadcast, with PyTorch's
     warning when their sizes differ); optional per-element ``weight`` of input's size."""
-    _check_tensor(input, "mse_loss", "input")
-    _check_tensor(target, "mse_loss", "target")
-    _warn_size(input, target)
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    if weight is None:
-        return _nn.mse_loss(input, target, reduction)
-    if weight.shape != input.shape:
-        raise ValueError("Weights and input must have the same size.")
-    return _weighted(_nn.mse_loss(input, target, "none"), weight, reduction, True)
+    return _regression_loss(
+        "mse_loss", input, target, reduction, weight, True, (size_average, reduce)
+    )
 
 
 def l1_loss(
@@ -148,15 +167,9 @@ def l1_loss(
     weight: Tensor | None = None,
 ) -> Tensor:
     """Mean absolute error ``|input - target|`` (broadcasting and ``weight`` as mse_loss)."""
-    _check_tensor(input, "l1_loss", "input")
-    _check_tensor(target, "l1_loss", "target")
-    _warn_size(input, target)
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    if weight is None:
-        return _nn.l1_loss(input, target, reduction)
-    if weight.shape != input.shape:
-        raise ValueError("Weights and input must have the same size.")
-    return _weighted(_nn.l1_loss(input, target, "none"), weight, reduction, True)
+    return _regression_loss(
+        "l1_loss", input, target, reduction, weight, True, (size_average, reduce)
+    )
 
 
 def huber_loss(
@@ -167,14 +180,7 @@ def huber_loss(
     weight: Tensor | None = None,
 ) -> Tensor:
     """Huber loss: ``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
-    _check_tensor(input, "huber_loss", "input")
-    _check_tensor(target, "huber_loss", "target")
-    _warn_size(input, target)
-    if weight is None:
-        return _nn.huber_loss(input, target, reduction, delta)
-    if weight.shape != input.shape:
-        raise ValueError("Weights and input must have the same size.")
-    return _weighted(_nn.huber_loss(input, target, "none", delta), weight, reduction, False)
+    return _regression_loss("huber_loss", input, target, reduction, weight, False, None, delta)
 
 
 def smooth_l1_loss(
