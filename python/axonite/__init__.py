@@ -1,8 +1,6 @@
 """axonite: a deep-learning library with a C++17 core (tensors, autograd, SIMD kernels) and a
 PyTorch-style Python API. ``import axonite as ax``."""
 
-from __future__ import annotations
-
 from . import _C, autograd, linalg, nn, optim
 from ._C import Tensor, dtype, from_numpy
 from ._functions import *
@@ -24,3 +22,7 @@ from .serialization import load, save
 bool = bool_
 
 __version__ = "0.1.0"
+
+# Imported last: these use the names above (Tensor, tensor, nn, optim).
+from . import datasets, train, utils
+from .train.summary import ModelSummary, summary

@@ -143,9 +143,26 @@ def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     return self if dt is None or dt == self.dtype else self._to_dtype(dt)
 
 
+_THRESHOLD, _EDGE = 1000, 3  # print at most this many elements, else this many per edge
+
+
+def _shown(arr: np.ndarray) -> np.ndarray:
+    """The elements a summarized print shows (first and last _EDGE along every long dim), so
+    that formatting a huge tensor costs O(shown), not O(numel)."""
+    if arr.size <= _THRESHOLD:
+        return arr
+    for d in range(arr.ndim):
+        if arr.shape[d] > 2 * _EDGE:
+            keep = np.r_[0:_EDGE, arr.shape[d] - _EDGE : arr.shape[d]]
+            arr = np.take(arr, keep, axis=d)
+    return arr
+
+
 def _float_formatter(arr: np.ndarray) -> Callable[[Any], str]:
     """PyTorch's float layout: `1.` for whole numbers, 4 decimals, or `1.0000e+10` when the
-    magnitudes span more than 1000x or leave [1e-4, 1e8]; padded to a common width."""
+    magnitudes span more than 1000x or leave [1e-4, 1e8]; padded to a common width. Decided
+    from the elements shown, as PyTorch does."""
+    arr = _shown(arr)
     finite = np.abs(arr[np.isfinite(arr)])
     nonzero = finite[finite != 0]
     if finite.size and np.all(np.ceil(finite) == finite):
@@ -174,8 +191,8 @@ def _format(t: Tensor) -> str:
     kw: dict[str, Any] = {
         "separator": ", ",
         "prefix": "tensor(",
-        "threshold": 1000,
-        "edgeitems": 3,
+        "threshold": _THRESHOLD,
+        "edgeitems": _EDGE,
         "max_line_width": 80,
     }
     if t.dtype.is_floating_point:
