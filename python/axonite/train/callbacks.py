@@ -284,6 +284,7 @@ class History(Callback):
         try:
             from matplotlib.backends.backend_agg import FigureCanvasAgg
             from matplotlib.figure import Figure
+            from matplotlib.ticker import MaxNLocator
         except ImportError:
             raise ImportError(
                 'History.plot: needs matplotlib; install it with: pip install "axonite[plot]"'
@@ -318,6 +319,7 @@ class History(Callback):
                     ax_.plot(xs, [float(v) for v in values], marker="o", ms=3, label=label)
             ax_.set_title(name)
             ax_.set_xlabel("epoch")
+            ax_.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax_.grid(True, alpha=0.3)
             ax_.legend()
         fig.tight_layout()
