@@ -473,18 +473,34 @@ def test_divergence_guard_recovers_and_names_module(capsys) -> None:
     assert model.evaluate(x, y)["accuracy"] >= 0.95
 
 
-def test_divergence_guard_poisoned_batch_and_max_recoveries() -> None:
+def test_divergence_guard_skips_a_poisoned_batch() -> None:
+    """Bad data is not a step-size problem: the batch is skipped, weights and lr are kept."""
     x, y = _blobs(n=40)
     x[7, 0] = math.inf  # one bad sample: every epoch has one divergent batch
     net = _mlp()
     model = Model(net).compile("sgd", "cross_entropy", lr=0.1)
     guard = DivergenceGuard(factor=0.5, max_recoveries=2, verbose=0)
+    history = model.fit(x, y, epochs=4, batch_size=10, callbacks=[guard], verbose=0)
+    assert [e["module"] for e in guard.events] == ["<input>"] * 4
+    assert all("input" in e["reason"] and not e["stopped"] for e in guard.events)
+    assert [e["lr_after"] for e in guard.events] == pytest.approx([0.1] * 4)
+    assert history.epoch == [0, 1, 2, 3] and not model.stop_training
+    assert guard.recoveries == 0
+    assert all(np.isfinite(v).all() for v in _params(net).values())
+
+
+def test_divergence_guard_max_recoveries() -> None:
+    """A step size that keeps diverging: lr halves per recovery, then training stops."""
+    x, y = _blobs(n=40)
+    net = _mlp()
+    model = Model(net).compile("sgd", "cross_entropy", lr=1e12)
+    guard = DivergenceGuard(factor=0.5, max_recoveries=2, verbose=0)
     with pytest.warns(RuntimeWarning, match=r"DivergenceGuard: training diverged again"):
-        history = model.fit(x, y, epochs=6, batch_size=10, callbacks=[guard], verbose=0)
-    assert [e["module"] for e in guard.events] == ["0", "0", "0"]
+        model.fit(x, y, epochs=6, batch_size=10, callbacks=[guard], verbose=0)
     assert [e["stopped"] for e in guard.events] == [False, False, True]
-    assert [e["lr_after"] for e in guard.events] == pytest.approx([0.05, 0.025, 0.025])
-    assert history.epoch == [0, 1, 2] and model.stop_training
+    assert [e["lr_after"] for e in guard.events] == pytest.approx([5e11, 2.5e11, 2.5e11])
+    assert all(e["module"] != "<input>" for e in guard.events)
+    assert model.stop_training
     assert all(np.isfinite(v).all() for v in _params(net).values())
 
 

@@ -767,11 +767,13 @@ class DivergenceGuard(Callback):
     copies), taken before the step so that it holds weights known to give finite values.
     When a batch's loss or a gradient is not finite it
 
-    1. names the culprit: it re-runs the batch's forward (``model.current_batch``) with
-       forward hooks and reports the first module whose output is not finite; when the forward
-       is finite, the loss (``"<loss>"``) or the module owning the first non-finite gradient;
-    2. skips the optimizer step, restores the snapshot and multiplies every param group's lr
-       by ``factor``;
+    1. names the culprit: non-finite values in the batch itself (``"<input>"``); else it
+       re-runs the batch's forward (``model.current_batch``) with forward hooks and reports the
+       first module whose output is not finite; when the forward is finite, the loss
+       (``"<loss>"``) or the module owning the first non-finite gradient;
+    2. skips the optimizer step; unless the batch itself was bad (a data problem that a
+       smaller step cannot fix: the batch is only skipped), restores the snapshot and
+       multiplies every param group's lr by ``factor``;
     3. records ``{epoch, batch, reason, module, parameter, lr_before, lr_after}`` (lr of the
        first param group) in ``guard.events`` and in ``model.history.events``, and prints a
        warning line when ``verbose``.
@@ -852,6 +854,13 @@ class DivergenceGuard(Callback):
         module = self.model.module
         current = getattr(self.model, "current_batch", None)
         if current is not None:
+            for part, what in zip(current, ("input", "target"), strict=False):
+                parts = part if isinstance(part, (tuple, list)) else (part,)
+                if any(
+                    isinstance(t, Tensor) and t.is_floating_point() and not tensor_is_finite(t)
+                    for t in parts
+                ):
+                    return f"non-finite values in the batch's {what}", "<input>", None
             bad = self._first_nonfinite_module(module, current[0])
             if bad is not None:
                 name, cls = bad
@@ -895,6 +904,16 @@ class DivergenceGuard(Callback):
         reason, module_name, param_name = self._find_culprit(loss_ok)
         opt = self.model.optimizer
         lr_before = [float(g["lr"]) for g in opt.param_groups]
+        if module_name == "<input>":
+            # Bad data: the weights are fine (the step is skipped), so keep them and the lr.
+            opt.zero_grad(set_to_none=True)
+            self._record(batch, reason, module_name, None, lr_before, lr_before, False)
+            if self.verbose > 0:
+                _write_line(
+                    f"DivergenceGuard: epoch {self._epoch + 1}, batch {batch}: {reason}; "
+                    f"skipped the batch"
+                )
+            return
         stop = self.recoveries >= self.max_recoveries
         if self._snapshot is not None:
             # Both loads copy (parameters with copy_, optimizer tensors with clone), so the
@@ -905,20 +924,7 @@ class DivergenceGuard(Callback):
         opt.zero_grad(set_to_none=True)
         lr_after = lr_before if stop else [lr * self.factor for lr in lr_before]
         set_lr(opt, lr_after)
-        event = {
-            "epoch": self._epoch,
-            "batch": batch,
-            "reason": reason,
-            "module": module_name,
-            "parameter": param_name,
-            "lr_before": lr_before[0],
-            "lr_after": lr_after[0],
-            "stopped": stop,
-        }
-        self.events.append(event)
-        history = getattr(self.model, "history", None)
-        if history is not None and hasattr(history, "events"):
-            history.events.append(event)
+        self._record(batch, reason, module_name, param_name, lr_before, lr_after, stop)
         if stop:
             self.model.stop_training = True
             msg = (
@@ -937,3 +943,28 @@ class DivergenceGuard(Callback):
                 f"last good state, lr {lr_before[0]:.4g} -> {lr_after[0]:.4g} "
                 f"(recovery {self.recoveries}/{self.max_recoveries})"
             )
+
+    def _record(
+        self,
+        batch: int,
+        reason: str,
+        module_name: str | None,
+        param_name: str | None,
+        lr_before: list[float],
+        lr_after: list[float],
+        stop: bool,
+    ) -> None:
+        event = {
+            "epoch": self._epoch,
+            "batch": batch,
+            "reason": reason,
+            "module": module_name,
+            "parameter": param_name,
+            "lr_before": lr_before[0],
+            "lr_after": lr_after[0],
+            "stopped": stop,
+        }
+        self.events.append(event)
+        history = getattr(self.model, "history", None)
+        if history is not None and hasattr(history, "events"):
+            history.events.append(event)
