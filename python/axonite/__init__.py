@@ -1,7 +1,11 @@
 """axonite: a deep-learning library with a C++17 core (tensors, autograd, SIMD kernels) and a
 PyTorch-style Python API. ``import axonite as ax``."""
 
-from . import _C, autograd, linalg, nn, optim
+from ._openmp import load_core as _load_core
+
+_C = _load_core()
+
+from . import autograd, linalg, nn, optim
 from ._C import Tensor, dtype, from_numpy
 from ._functions import *
 from ._tensor import (
