@@ -82,6 +82,20 @@ def _compare(torch, cls_name, kwargs, dtype, groups=None):
     # when alpha is small; torch's float32 sqrt is not correctly rounded (1-ulp differences
     # from IEEE sqrt), and that difference is amplified there.
     loose = dtype == "float32" and kwargs.get("centered") and kwargs.get("alpha", 1) < 0.5
+    if loose:
+        # There the float32 trajectories of the two libraries drift apart by more than any fixed
+        # tolerance (seen up to 1e-4 relative, depending on which SIMD paths torch takes on the
+        # CPU), so each is judged against the float64 trajectory instead: axonite's float32
+        # error must be within 4x torch's own (plus a 1e-5 relative floor).
+        ref = [
+            t.detach().numpy() for t in _run_torch(torch, cls_name, kwargs, "float64", groups)[0]
+        ]
+        for a, t, r in zip(ap, tp, ref, strict=True):
+            err_ax = float(np.abs(a.detach().numpy() - r).max(initial=0.0))
+            err_torch = float(np.abs(t.detach().numpy() - r).max(initial=0.0))
+            scale = max(1.0, float(np.abs(r).max(initial=0.0)))
+            assert err_ax <= 4 * err_torch + 1e-5 * scale, (err_ax, err_torch)
+        return ap, aopt
     for a, t in zip(ap, tp, strict=True):
         assert a.dtype == getattr(ax, dtype)
         _close(a.detach().numpy(), t.detach().numpy(), dtype, loose)
