@@ -7,6 +7,8 @@ set(AXONITE_AVX512_SOURCES
   axonite/kernels/cpu/normalization_avx512.cpp
   axonite/kernels/cpu/loss_avx512.cpp
   axonite/kernels/cpu/optim_avx512.cpp
+  axonite/kernels/cpu/conv_avx512.cpp
+  axonite/kernels/cpu/pooling_avx512.cpp
 )
 set(AXONITE_AVX2_SOURCES
   axonite/kernels/cpu/gemm_avx2.cpp
@@ -16,6 +18,8 @@ set(AXONITE_AVX2_SOURCES
   axonite/kernels/cpu/normalization_avx2.cpp
   axonite/kernels/cpu/loss_avx2.cpp
   axonite/kernels/cpu/optim_avx2.cpp
+  axonite/kernels/cpu/conv_avx2.cpp
+  axonite/kernels/cpu/pooling_avx2.cpp
 )
 set(AXONITE_CORE_SOURCES
   axonite/core/parallel.cpp
@@ -66,6 +70,14 @@ set(AXONITE_CORE_SOURCES
   axonite/ops/optim.cpp
   axonite/kernels/cpu/optim.cpp
   axonite/kernels/cpu/optim_generic.cpp
+  # nn: pooling and resizing
+  axonite/ops/pooling.cpp
+  axonite/ops/resize.cpp
+  axonite/kernels/cpu/pooling.cpp
+  axonite/kernels/cpu/pooling_generic.cpp
+  # nn: convolution, pad, unfold/fold
+  axonite/ops/conv.cpp
+  axonite/kernels/cpu/conv.cpp
   ${AXONITE_AVX512_SOURCES}
   ${AXONITE_AVX2_SOURCES}
 )
@@ -85,4 +97,6 @@ set(AXONITE_BINDING_SOURCES
   bindings/nn_layers.cpp
   bindings/loss.cpp
   bindings/optim.cpp
+  bindings/pooling.cpp
+  bindings/conv.cpp
 )

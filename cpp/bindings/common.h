@@ -119,5 +119,7 @@ void register_activation(py::module_& m, py::module_& nn, Class& cls);
 void register_nn_layers(py::module_& m, py::module_& nn, Class& cls);
 void register_loss(py::module_& m, py::module_& nn, Class& cls);
 void register_optim(py::module_& m, py::module_& nn, Class& cls);
+void register_pooling(py::module_& m, py::module_& nn, Class& cls);
+void register_conv(py::module_& m, py::module_& nn, Class& cls);
 
 }  // namespace axb

@@ -49,4 +49,6 @@ PYBIND11_MODULE(_C, m) {
   axb::register_nn_layers(m, nn, cls);
   axb::register_loss(m, nn, cls);
   axb::register_optim(m, nn, cls);
+  axb::register_pooling(m, nn, cls);
+  axb::register_conv(m, nn, cls);
 }

@@ -3,6 +3,7 @@
 
 #include "axonite/ops/activation.h"
 #include "axonite/ops/broadcast.h"
+#include "axonite/ops/conv.h"
 #include "axonite/ops/creation.h"
 #include "axonite/ops/dropout.h"
 #include "axonite/ops/elementwise.h"
@@ -15,7 +16,9 @@
 #include "axonite/ops/matmul.h"
 #include "axonite/ops/normalization.h"
 #include "axonite/ops/optim.h"
+#include "axonite/ops/pooling.h"
 #include "axonite/ops/reduce.h"
+#include "axonite/ops/resize.h"
 #include "axonite/ops/softmax.h"
 #include "axonite/ops/unary.h"
 #include "axonite/ops/views.h"

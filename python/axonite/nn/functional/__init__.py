@@ -2,8 +2,11 @@
 lives in its own file; the math is in C++ (``axonite._C._nn``)."""
 
 from .activation import *
+from .conv import *
 from .dropout import *
 from .linear import *
 from .loss import *
 from .normalization import *
+from .pooling import *
+from .resize import *
 from .sparse import *

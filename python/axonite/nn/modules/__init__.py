@@ -3,10 +3,13 @@
 from .activation import *
 from .adaptive import *
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .conv import *
 from .dropout import *
 from .flatten import *
 from .linear import *
 from .loss import *
 from .module import Module
 from .normalization import *
+from .pooling import *
+from .resize import *
 from .sparse import *

@@ -1,0 +1,536 @@
+// Convolution kernels (see kernels/conv.h): im2col/vol2col over tiles of output rows into
+// per-worker scratch, then the packed GEMM (kernels/cpu/gemm); col2im for the input gradient;
+// the weight gradient accumulated per fixed batch chunk and reduced in chunk order. Threads
+// split the batch; with fewer images than threads the GEMM threads itself instead. The F.pad
+// index-map loops live here too.
+#include "axonite/kernels/conv.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <type_traits>
+
+#include "axonite/core/cpu_features.h"
+#include "axonite/core/parallel.h"
+#include "axonite/core/shape.h"
+#include "axonite/kernels/gemm.h"
+
+// The portable build of the direct plane kernels.
+#define AX_ISA_NS generic
+#include "axonite/kernels/cpu/conv_impl.h"
+#undef AX_ISA_NS
+
+namespace ax::cpu {
+
+#define AX_DECLARE_ISA(ns)                                \
+  namespace ns {                                          \
+  const ConvPlaneKernels<float>& conv_plane_table_f32();  \
+  const ConvPlaneKernels<double>& conv_plane_table_f64(); \
+  }
+AX_DECLARE_ISA(avx2)
+AX_DECLARE_ISA(avx512)
+#undef AX_DECLARE_ISA
+
+template <>
+const ConvPlaneKernels<float>& conv_plane_kernels<float>() {
+  static const ConvPlaneKernels<float>& t =
+      cpu_isa() == Isa::Avx512 ? avx512::conv_plane_table_f32()
+      : cpu_isa() == Isa::Avx2 ? avx2::conv_plane_table_f32()
+                               : generic::conv_plane_table_f32();
+  return t;
+}
+template <>
+const ConvPlaneKernels<double>& conv_plane_kernels<double>() {
+  static const ConvPlaneKernels<double>& t =
+      cpu_isa() == Isa::Avx512 ? avx512::conv_plane_table_f64()
+      : cpu_isa() == Isa::Avx2 ? avx2::conv_plane_table_f64()
+                               : generic::conv_plane_table_f64();
+  return t;
+}
+
+namespace {
+
+// Direct plane kernels instead of im2col + GEMM when every output channel reads one input
+// channel and no other output channel shares it (depthwise, multiplier 1): the GEMM would be a
+// vector-matrix product and im2col would cost as much as the arithmetic. With several outputs
+// per input channel (C_in = 1, LeNet's first layer) im2col + GEMM measured 2x faster than these
+// row kernels, so they stay on the GEMM path.
+constexpr int64_t kDirectMaxOutPerGroup = 1;
+
+bool use_direct(const ConvGeom& g) {
+  return g.groups > 0 && g.c / g.groups == 1 && g.oc / g.groups <= kDirectMaxOutPerGroup &&
+         !g.pointwise();
+}
+
+// Grain (planes per chunk) for loops over planes of `work` multiply-adds each.
+int64_t plane_grain(int64_t work) {
+  const int64_t target = int64_t{1} << 15;
+  return work >= target ? 1 : target / (work > 0 ? work : 1);
+}
+
+// A column tile holds at most this many elements (about half of a 1 MiB L2 for float32), so
+// im2col writes and the GEMM's B packing read it from cache.
+constexpr int64_t kTileElems = int64_t{1} << 17;
+// The weight gradient sums images in this many fixed chunks (fewer when the batch is smaller):
+// the summation order depends on the batch size only, never on the thread count.
+constexpr int64_t kWeightChunks = 8;
+// Below this many multiply-adds per image, one thread does the whole batch.
+constexpr int64_t kImageGrainWork = int64_t{1} << 15;
+
+// Grow-only scratch of the calling thread, 64-byte aligned, reserved before any parallel
+// region (so nothing inside one can throw) and reused across calls.
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { std::free(p_); }
+  void* get(size_t bytes) {
+    if (bytes > cap_) {
+      std::free(p_);
+      p_ = nullptr;
+      cap_ = 0;
+      const size_t sz = (bytes + 4095) & ~static_cast<size_t>(4095);
+      p_ = std::aligned_alloc(64, sz);
+      if (p_ == nullptr) throw std::bad_alloc();
+      cap_ = sz;
+    }
+    return p_;
+  }
+
+ private:
+  void* p_ = nullptr;
+  size_t cap_ = 0;
+};
+
+thread_local Scratch tl_scratch;
+
+// Splits [0, n) into nw contiguous parts and calls f(w, i0, i1) for each part w; part w owns
+// scratch slot w whichever thread runs it.
+template <class F>
+void for_parts(int64_t n, int64_t nw, const F& f) {
+  parallel_for(0, nw, 1, [&](int64_t w0, int64_t w1) {
+    for (int64_t w = w0; w < w1; ++w) f(w, n * w / nw, n * (w + 1) / nw);
+  });
+}
+
+int64_t div_up(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+int64_t round_up(int64_t a, int64_t b) { return div_up(a, b) * b; }
+
+// Output positions o in [lo, hi) read input index o * s + off inside [0, in).
+void valid_range(int64_t in, int64_t out, int64_t s, int64_t off, int64_t* lo, int64_t* hi) {
+  int64_t l = div_up(-off, s), h = div_up(in - off, s);
+  l = l < 0 ? 0 : (l > out ? out : l);
+  h = h > out ? out : (h < l ? l : h);
+  *lo = l;
+  *hi = h;
+}
+
+template <class T>
+void gemm_t(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs, const T* b,
+            int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t ldc) {
+  if constexpr (std::is_same_v<T, float>) {
+    gemm_f32(m, n, k, 1.0f, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
+  } else {
+    gemm_f64(m, n, k, 1.0, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
+  }
+}
+
+template <class T>
+void fill(T* p, int64_t n, T v) {
+  for (int64_t i = 0; i < n; ++i) p[i] = v;
+}
+
+// Walks the im2col matrix of `channels` channels of one image, restricted to output rows
+// [r0, r1) (a row = one (od, oh) pair, OW positions): for every (c, kd, kh, kw) row of the
+// matrix and every output row it calls
+//   seg(dst, xrow, lo, hi, off):   positions [lo, hi) read xrow[ow * sw + off],
+// where dst points at that output row of the matrix row (ld = (r1 - r0) * OW) and xrow is null
+// when the whole output row falls in the padding.
+template <class T, class X, class Seg>
+void walk_cols(const ConvGeom& g, X* x, int64_t channels, int64_t r0, int64_t r1, T* col,
+               const Seg& seg) {
+  const int64_t OH = g.out[1], OW = g.out[2], IH = g.in[1], IW = g.in[2];
+  const int64_t in_s = g.in_size(), ld = (r1 - r0) * OW;
+  T* dst = col;
+  for (int64_t c = 0; c < channels; ++c) {
+    X* xc = x + c * in_s;
+    for (int64_t kd = 0; kd < g.k[0]; ++kd) {
+      const int64_t offd = kd * g.dil[0] - g.pad[0];
+      for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+        const int64_t offh = kh * g.dil[1] - g.pad[1];
+        for (int64_t kw = 0; kw < g.k[2]; ++kw, dst += ld) {
+          const int64_t offw = kw * g.dil[2] - g.pad[2];
+          int64_t wlo, whi;
+          valid_range(IW, OW, g.stride[2], offw, &wlo, &whi);
+          for (int64_t r = r0; r < r1; ++r) {
+            const int64_t od = r / OH, oh = r % OH;
+            const int64_t id = od * g.stride[0] + offd, ih = oh * g.stride[1] + offh;
+            T* d = dst + (r - r0) * OW;
+            if (id < 0 || id >= g.in[0] || ih < 0 || ih >= IH) {
+              seg(d, static_cast<X*>(nullptr), wlo, whi, offw);
+            } else {
+              seg(d, xc + (id * IH + ih) * IW, wlo, whi, offw);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// col: (channels * K, (r1 - r0) * OW) <- the patches of x (channels, *in).
+template <class T>
+void im2col_rows(const ConvGeom& g, const T* x, int64_t channels, int64_t r0, int64_t r1, T* col) {
+  const int64_t OW = g.out[2], sw = g.stride[2];
+  walk_cols(g, x, channels, r0, r1, col,
+            [OW, sw](T* d, const T* xr, int64_t lo, int64_t hi, int64_t off) {
+              if (xr == nullptr) {
+                fill(d, OW, T(0));
+                return;
+              }
+              fill(d, lo, T(0));
+              if (sw == 1) {
+                const T* s = xr + off;
+                for (int64_t ow = lo; ow < hi; ++ow) d[ow] = s[ow];
+              } else {
+                for (int64_t ow = lo; ow < hi; ++ow) d[ow] = xr[ow * sw + off];
+              }
+              fill(d + hi, OW - hi, T(0));
+            });
+}
+
+// x (channels, *in) += the columns of col scattered back (the adjoint of im2col_rows).
+template <class T>
+void col2im_rows(const ConvGeom& g, const T* col, int64_t channels, int64_t r0, int64_t r1, T* x) {
+  const int64_t sw = g.stride[2];
+  walk_cols(g, x, channels, r0, r1, const_cast<T*>(col),
+            [sw](const T* d, T* xr, int64_t lo, int64_t hi, int64_t off) {
+              if (xr == nullptr) return;
+              if (sw == 1) {
+                T* s = xr + off;
+                for (int64_t ow = lo; ow < hi; ++ow) s[ow] += d[ow];
+              } else {
+                for (int64_t ow = lo; ow < hi; ++ow) xr[ow * sw + off] += d[ow];
+              }
+            });
+}
+
+// Output rows per column tile for a matrix with `krows` rows.
+int64_t tile_rows(const ConvGeom& g, int64_t krows) {
+  const int64_t rows = g.out[0] * g.out[1];
+  int64_t t = kTileElems / (krows * g.out[2] > 0 ? krows * g.out[2] : 1);
+  if (t < 1) t = 1;
+  return t < rows ? t : rows;
+}
+
+// Parts of the batch loop: one per thread when each image carries enough work (with fewer
+// images than threads, the GEMM threads itself), else a single one.
+int64_t image_parts(const ConvGeom& g) {
+  const int64_t work = g.oc * g.out_size() * (g.c / g.groups) * g.k_size();
+  if (g.n <= 1 || work * g.n < 2 * kImageGrainWork) return 1;
+  const int64_t nt = get_num_threads();
+  return g.n < nt ? g.n : nt;
+}
+
+}  // namespace
+
+template <class T>
+void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
+  const int64_t G = g.groups, Cg = g.c / G, OCg = g.oc / G, CgK = Cg * g.k_size();
+  const int64_t in_s = g.in_size(), out_s = g.out_size(), OW = g.out[2];
+  if (use_direct(g)) {  // plane (n, o) reads input plane (n, o / OCg)
+    const auto& k = conv_plane_kernels<T>();
+    const int64_t K = g.k_size();
+    parallel_for(0, g.n * g.oc, plane_grain(out_s * K), [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t n = i / g.oc, o = i % g.oc;
+        k.forward(g, x + (n * g.c + o / OCg) * in_s, w + o * K, b ? b[o] : T(0), y + i * out_s);
+      }
+    });
+    return;
+  }
+  const bool pw = g.pointwise();
+  const int64_t tr = tile_rows(g, CgK), rows = g.out[0] * g.out[1];
+  const int64_t col_size = round_up(CgK * tr * OW, 16);
+  const int64_t parts = image_parts(g);
+  T* scratch =
+      pw ? nullptr
+         : static_cast<T*>(tl_scratch.get(sizeof(T) * static_cast<size_t>(col_size * parts)));
+  for_parts(g.n, parts, [&](int64_t part, int64_t n0, int64_t n1) {
+    T* col = pw ? nullptr : scratch + part * col_size;
+    for (int64_t n = n0; n < n1; ++n) {
+      for (int64_t gi = 0; gi < G; ++gi) {
+        const T* xg = x + (n * g.c + gi * Cg) * in_s;
+        const T* wg = w + gi * OCg * CgK;
+        T* yg = y + (n * g.oc + gi * OCg) * out_s;
+        T beta = T(0);
+        if (b != nullptr) {
+          for (int64_t o = 0; o < OCg; ++o) fill(yg + o * out_s, out_s, b[gi * OCg + o]);
+          beta = T(1);
+        }
+        if (pw) {
+          gemm_t<T>(OCg, out_s, CgK, wg, CgK, 1, xg, in_s, 1, beta, yg, out_s);
+          continue;
+        }
+        for (int64_t r0 = 0; r0 < rows; r0 += tr) {
+          const int64_t r1 = r0 + tr < rows ? r0 + tr : rows, cols = (r1 - r0) * OW;
+          im2col_rows(g, xg, Cg, r0, r1, col);
+          gemm_t<T>(OCg, cols, CgK, wg, CgK, 1, col, cols, 1, beta, yg + r0 * OW, out_s);
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void conv_backward_input(const ConvGeom& g, const T* gy, const T* w, const T* b, T* gx) {
+  const int64_t G = g.groups, Cg = g.c / G, OCg = g.oc / G, CgK = Cg * g.k_size();
+  const int64_t in_s = g.in_size(), out_s = g.out_size(), OW = g.out[2];
+  if (use_direct(g)) {  // input plane (n, c) collects output planes (n, c * OCg ..)
+    const auto& k = conv_plane_kernels<T>();
+    const int64_t K = g.k_size();
+    parallel_for(0, g.n * g.c, plane_grain(out_s * K * OCg), [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t n = i / g.c, c = i % g.c;
+        T* gxp = gx + i * in_s;
+        fill(gxp, in_s, b ? b[c] : T(0));
+        for (int64_t o = c * OCg; o < (c + 1) * OCg; ++o)
+          k.backward_input(g, gy + (n * g.oc + o) * out_s, w + o * K, gxp);
+      }
+    });
+    return;
+  }
+  const bool pw = g.pointwise();
+  const int64_t tr = tile_rows(g, CgK), rows = g.out[0] * g.out[1];
+  const int64_t col_size = round_up(CgK * tr * OW, 16);
+  const int64_t parts = image_parts(g);
+  T* scratch =
+      pw ? nullptr
+         : static_cast<T*>(tl_scratch.get(sizeof(T) * static_cast<size_t>(col_size * parts)));
+  for_parts(g.n, parts, [&](int64_t part, int64_t n0, int64_t n1) {
+    T* col = pw ? nullptr : scratch + part * col_size;
+    for (int64_t n = n0; n < n1; ++n) {
+      T* gxn = gx + n * g.c * in_s;
+      for (int64_t c = 0; c < g.c; ++c) fill(gxn + c * in_s, in_s, b ? b[c] : T(0));
+      for (int64_t gi = 0; gi < G; ++gi) {
+        const T* gyg = gy + (n * g.oc + gi * OCg) * out_s;
+        const T* wg = w + gi * OCg * CgK;
+        T* gxg = gxn + gi * Cg * in_s;
+        if (pw) {  // gx_g (Cg, S) += w_g^T (Cg, OCg) @ gy_g (OCg, S)
+          gemm_t<T>(Cg, out_s, OCg, wg, 1, CgK, gyg, out_s, 1, T(1), gxg, in_s);
+          continue;
+        }
+        for (int64_t r0 = 0; r0 < rows; r0 += tr) {
+          const int64_t r1 = r0 + tr < rows ? r0 + tr : rows, cols = (r1 - r0) * OW;
+          gemm_t<T>(CgK, cols, OCg, wg, 1, CgK, gyg + r0 * OW, out_s, 1, T(0), col, cols);
+          col2im_rows(g, col, Cg, r0, r1, gxg);
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void conv_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
+  const int64_t G = g.groups, Cg = g.c / G, OCg = g.oc / G, CgK = Cg * g.k_size();
+  const int64_t in_s = g.in_size(), out_s = g.out_size(), OW = g.out[2];
+  const int64_t w_size = g.oc * CgK;
+  if (g.n == 0) {
+    fill(gw, w_size, T(0));
+    return;
+  }
+  if (use_direct(g)) {  // per output channel, images summed in order
+    const auto& k = conv_plane_kernels<T>();
+    const int64_t K = g.k_size(), acc_size = round_up(K * OW, 16);
+    const int64_t nt = get_num_threads();
+    const int64_t parts =
+        g.oc * g.n * out_s * K < 2 * kImageGrainWork ? 1 : (g.oc < nt ? g.oc : nt);
+    T* accs = static_cast<T*>(tl_scratch.get(sizeof(T) * static_cast<size_t>(acc_size * parts)));
+    for_parts(g.oc, parts, [&](int64_t part, int64_t o0, int64_t o1) {
+      T* acc = accs + part * acc_size;
+      for (int64_t o = o0; o < o1; ++o) {
+        fill(acc, K * OW, T(0));
+        for (int64_t n = 0; n < g.n; ++n)
+          k.backward_weight(g, x + (n * g.c + o / OCg) * in_s, gy + (n * g.oc + o) * out_s, acc);
+        for (int64_t t = 0; t < K; ++t) {
+          T s = T(0);
+          for (int64_t j = 0; j < OW; ++j) s += acc[t * OW + j];
+          gw[o * K + t] = s;
+        }
+      }
+    });
+    return;
+  }
+  const bool pw = g.pointwise();
+  const int64_t tr = tile_rows(g, CgK), rows = g.out[0] * g.out[1];
+  const int64_t col_size = pw ? 0 : round_up(CgK * tr * OW, 16);
+  const int64_t chunks = g.n < kWeightChunks ? g.n : kWeightChunks;
+  const int64_t part_size = round_up(w_size, 16);
+  T* scratch = static_cast<T*>(
+      tl_scratch.get(sizeof(T) * static_cast<size_t>((part_size + col_size) * chunks)));
+  T* parts = scratch + col_size * chunks;
+  for_parts(g.n, chunks, [&](int64_t ch, int64_t n0, int64_t n1) {
+    T* col = scratch + ch * col_size;
+    {
+      T* acc = ch == 0 ? gw : parts + (ch - 1) * part_size;
+      for (int64_t n = n0; n < n1; ++n) {
+        for (int64_t gi = 0; gi < G; ++gi) {
+          const T* xg = x + (n * g.c + gi * Cg) * in_s;
+          const T* gyg = gy + (n * g.oc + gi * OCg) * out_s;
+          T* gwg = acc + gi * OCg * CgK;
+          if (pw) {  // gw_g (OCg, Cg) (+)= gy_g (OCg, S) @ x_g^T (S, Cg)
+            gemm_t<T>(OCg, CgK, out_s, gyg, out_s, 1, xg, 1, in_s, n == n0 ? T(0) : T(1), gwg, CgK);
+            continue;
+          }
+          for (int64_t r0 = 0; r0 < rows; r0 += tr) {
+            const int64_t r1 = r0 + tr < rows ? r0 + tr : rows, cols = (r1 - r0) * OW;
+            im2col_rows(g, xg, Cg, r0, r1, col);
+            const T beta = n == n0 && r0 == 0 ? T(0) : T(1);
+            gemm_t<T>(OCg, CgK, cols, gyg + r0 * OW, out_s, 1, col, 1, cols, beta, gwg, CgK);
+          }
+        }
+      }
+    }
+  });
+  // Chunk partials in chunk order; each element's sum order is fixed.
+  if (chunks > 1) {
+    parallel_for(0, w_size, int64_t{1} << 14, [&](int64_t i0, int64_t i1) {
+      for (int64_t ch = 1; ch < chunks; ++ch) {
+        const T* p = parts + (ch - 1) * part_size;
+        for (int64_t i = i0; i < i1; ++i) gw[i] += p[i];
+      }
+    });
+  }
+}
+
+template <class T>
+void unfold_forward(const ConvGeom& g, const T* x, T* cols) {
+  const int64_t rows = g.out[0] * g.out[1];
+  const int64_t per = g.c * g.k_size() * g.out_size(), in_per = g.c * g.in_size();
+  parallel_for(0, g.n, per >= kImageGrainWork ? 1 : g.n + 1, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) im2col_rows(g, x + n * in_per, g.c, 0, rows, cols + n * per);
+  });
+}
+
+template <class T>
+void fold_forward(const ConvGeom& g, const T* cols, T* x) {
+  const int64_t rows = g.out[0] * g.out[1];
+  const int64_t per = g.c * g.k_size() * g.out_size(), in_per = g.c * g.in_size();
+  parallel_for(0, g.n, per >= kImageGrainWork ? 1 : g.n + 1, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) {
+      fill(x + n * in_per, in_per, T(0));
+      col2im_rows(g, cols + n * per, g.c, 0, rows, x + n * in_per);
+    }
+  });
+}
+
+namespace {
+
+struct PadShape {
+  int64_t in_plane = 1, out_plane = 1, orows = 1;
+  int64_t in_stride[kMaxDims] = {};
+};
+
+PadShape pad_shape(int k, const int64_t* in, const int64_t* out) {
+  PadShape s;
+  for (int d = k - 1; d >= 0; --d) {
+    s.in_stride[d] = s.in_plane;
+    s.in_plane *= in[d];
+    s.out_plane *= out[d];
+    if (d < k - 1) s.orows *= out[d];
+  }
+  return s;
+}
+
+// Source offset (within an input plane) of output row q, or -1 when the row is padding.
+int64_t pad_row_source(int k, const int64_t* out, const int64_t* const* maps, const PadShape& s,
+                       int64_t q) {
+  int64_t src = 0;
+  for (int d = k - 2; d >= 0; --d) {
+    const int64_t id = maps[d][q % out[d]];
+    q /= out[d];
+    if (id < 0) return -1;
+    src += id * s.in_stride[d];
+  }
+  return src;
+}
+
+}  // namespace
+
+template <class T>
+void pad_forward(int64_t outer, int k, const int64_t* in, const int64_t* out,
+                 const int64_t* const* maps, const T* x, T value, T* y) {
+  const PadShape s = pad_shape(k, in, out);
+  const int64_t OW = out[k - 1];
+  const int64_t* last = maps[k - 1];
+  const int64_t grain = OW > 0 ? (int64_t{1} << 15) / OW + 1 : int64_t{1} << 30;
+  parallel_for(0, outer * s.orows, grain, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t p = r / s.orows, q = r % s.orows;
+      T* yr = y + p * s.out_plane + q * OW;
+      const int64_t src = pad_row_source(k, out, maps, s, q);
+      if (src < 0) {
+        fill(yr, OW, value);
+        continue;
+      }
+      const T* xr = x + p * s.in_plane + src;
+      for (int64_t j = 0; j < OW; ++j) {
+        const int64_t m = last[j];
+        yr[j] = m >= 0 ? xr[m] : value;
+      }
+    }
+  });
+}
+
+template <class T>
+void pad_backward(int64_t outer, int k, const int64_t* in, const int64_t* out,
+                  const int64_t* const* maps, const T* g, T* gx) {
+  const PadShape s = pad_shape(k, in, out);
+  const int64_t OW = out[k - 1];
+  const int64_t* last = maps[k - 1];
+  // Several output rows may hit one input row (reflect/replicate/circular): threads split
+  // whole planes, and each plane is summed in output order.
+  const int64_t grain = s.out_plane > 0 ? (int64_t{1} << 15) / s.out_plane + 1 : outer + 1;
+  parallel_for(0, outer, grain, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      T* gxp = gx + p * s.in_plane;
+      fill(gxp, s.in_plane, T(0));
+      for (int64_t q = 0; q < s.orows; ++q) {
+        const int64_t src = pad_row_source(k, out, maps, s, q);
+        if (src < 0) continue;
+        const T* gr = g + p * s.out_plane + q * OW;
+        T* xr = gxp + src;
+        for (int64_t j = 0; j < OW; ++j) {
+          const int64_t m = last[j];
+          if (m >= 0) xr[m] += gr[j];
+        }
+      }
+    }
+  });
+}
+
+template void conv_forward<float>(const ConvGeom&, const float*, const float*, const float*,
+                                  float*);
+template void conv_backward_input<float>(const ConvGeom&, const float*, const float*, const float*,
+                                         float*);
+template void conv_backward_weight<float>(const ConvGeom&, const float*, const float*, float*);
+template void unfold_forward<float>(const ConvGeom&, const float*, float*);
+template void fold_forward<float>(const ConvGeom&, const float*, float*);
+template void pad_forward<float>(int64_t, int, const int64_t*, const int64_t*,
+                                 const int64_t* const*, const float*, float, float*);
+template void pad_backward<float>(int64_t, int, const int64_t*, const int64_t*,
+                                  const int64_t* const*, const float*, float*);
+template void conv_forward<double>(const ConvGeom&, const double*, const double*, const double*,
+                                   double*);
+template void conv_backward_input<double>(const ConvGeom&, const double*, const double*,
+                                          const double*, double*);
+template void conv_backward_weight<double>(const ConvGeom&, const double*, const double*, double*);
+template void unfold_forward<double>(const ConvGeom&, const double*, double*);
+template void fold_forward<double>(const ConvGeom&, const double*, double*);
+template void pad_forward<double>(int64_t, int, const int64_t*, const int64_t*,
+                                  const int64_t* const*, const double*, double, double*);
+template void pad_backward<double>(int64_t, int, const int64_t*, const int64_t*,
+                                   const int64_t* const*, const double*, double*);
+
+}  // namespace ax::cpu
