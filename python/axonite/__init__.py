@@ -28,5 +28,10 @@ bool = bool_
 __version__ = "0.1.0"
 
 # Imported last: these use the names above (Tensor, tensor, nn, optim).
-from . import datasets, train, utils
+from . import (
+    datasets,
+    models,
+    train,
+    utils,
+)
 from .train.summary import ModelSummary, summary
