@@ -18,6 +18,7 @@
 // The portable build of the direct plane kernels.
 #define AX_ISA_NS generic
 #include "axonite/kernels/cpu/conv_impl.h"
+#include "axonite/kernels/cpu/scratch.h"
 #undef AX_ISA_NS
 
 namespace ax::cpu {
@@ -79,31 +80,7 @@ constexpr int64_t kImageGrainWork = int64_t{1} << 15;
 
 // Grow-only scratch of the calling thread, 64-byte aligned, reserved before any parallel
 // region (so nothing inside one can throw) and reused across calls.
-class Scratch {
- public:
-  Scratch() = default;
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() { std::free(p_); }
-  void* get(size_t bytes) {
-    if (bytes > cap_) {
-      std::free(p_);
-      p_ = nullptr;
-      cap_ = 0;
-      const size_t sz = (bytes + 4095) & ~static_cast<size_t>(4095);
-      p_ = std::aligned_alloc(64, sz);
-      if (p_ == nullptr) throw std::bad_alloc();
-      cap_ = sz;
-    }
-    return p_;
-  }
-
- private:
-  void* p_ = nullptr;
-  size_t cap_ = 0;
-};
-
-thread_local Scratch tl_scratch;
+thread_local ScratchBuffer tl_scratch;
 
 // Splits [0, n) into nw contiguous parts and calls f(w, i0, i1) for each part w; part w owns
 // scratch slot w whichever thread runs it.

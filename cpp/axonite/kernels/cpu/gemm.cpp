@@ -14,6 +14,7 @@
 #include "axonite/core/cpu_features.h"
 #include "axonite/core/parallel.h"
 #include "axonite/kernels/cpu/gemm_kernels.h"
+#include "axonite/kernels/cpu/scratch.h"
 
 namespace ax::cpu {
 namespace gemm_detail {
@@ -173,30 +174,7 @@ PackFn<T> pick_pack(int w) {
 // 64-byte aligned, grow-only scratch memory of the calling thread: two B blocks (double
 // buffered, see gemm_packed) and one A block per worker. Allocated before the parallel region so
 // nothing inside it can throw, and reused across calls (no allocation per call once warm).
-class Workspace {
- public:
-  Workspace() = default;
-  Workspace(const Workspace&) = delete;
-  Workspace& operator=(const Workspace&) = delete;
-  ~Workspace() { std::free(p_); }
-  void* get(size_t bytes) {
-    if (bytes > cap_) {
-      std::free(p_);
-      cap_ = 0;
-      const size_t sz = (bytes + 4095) & ~static_cast<size_t>(4095);
-      p_ = std::aligned_alloc(64, sz);
-      if (p_ == nullptr) throw std::bad_alloc();
-      cap_ = sz;
-    }
-    return p_;
-  }
-
- private:
-  void* p_ = nullptr;
-  size_t cap_ = 0;
-};
-
-thread_local Workspace tl_workspace;
+thread_local ScratchBuffer tl_workspace;
 
 // Splits the M x N tile grid over nt threads as tm x tn (tm * tn == nt) minimizing the largest
 // per-thread tile count; ties go to more M splits (each M split packs its own A, B is shared).
