@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .. import nn
 from .._C import Tensor
-from .lenet import _check_positive_int, _check_probability
+from ._checks import check_positive_int, check_probability
 
 __all__ = ["AlexNet", "ZFNet", "alexnet", "zfnet"]
 
@@ -37,9 +37,9 @@ class AlexNet(nn.Module):
 
     def __init__(self, num_classes: int = 1000, dropout: float = 0.5, in_channels: int = 3) -> None:
         super().__init__()
-        _check_positive_int("AlexNet", "num_classes", num_classes)
-        _check_probability("AlexNet", "dropout", dropout)
-        _check_positive_int("AlexNet", "in_channels", in_channels)
+        check_positive_int("AlexNet", "num_classes", num_classes)
+        check_probability("AlexNet", "dropout", dropout)
+        check_positive_int("AlexNet", "in_channels", in_channels)
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, 64, kernel_size=11, stride=4, padding=2),
             nn.ReLU(inplace=True),

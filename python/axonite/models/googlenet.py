@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from .. import _C, nn
 from .._C import Tensor
 from ..nn import functional as F
-from .lenet import _check_positive_int, _check_probability
+from ._checks import check_positive_int, check_probability
 
 __all__ = ["BasicConv2d", "GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "googlenet"]
 
@@ -64,7 +64,7 @@ class Inception(nn.Module):
             ("ch5x5", ch5x5),
             ("pool_proj", pool_proj),
         ):
-            _check_positive_int("Inception", name, value)
+            check_positive_int("Inception", name, value)
         self.branch1 = BasicConv2d(in_channels, ch1x1, kernel_size=1)
         self.branch2 = nn.Sequential(
             BasicConv2d(in_channels, ch3x3red, kernel_size=1),
@@ -128,10 +128,10 @@ class GoogLeNet(nn.Module):
         in_channels: int = 3,
     ) -> None:
         super().__init__()
-        _check_positive_int("GoogLeNet", "num_classes", num_classes)
-        _check_positive_int("GoogLeNet", "in_channels", in_channels)
-        _check_probability("GoogLeNet", "dropout", dropout)
-        _check_probability("GoogLeNet", "dropout_aux", dropout_aux)
+        check_positive_int("GoogLeNet", "num_classes", num_classes)
+        check_positive_int("GoogLeNet", "in_channels", in_channels)
+        check_probability("GoogLeNet", "dropout", dropout)
+        check_probability("GoogLeNet", "dropout_aux", dropout_aux)
         if transform_input and in_channels != 3:
             raise ValueError(
                 f"GoogLeNet: transform_input needs in_channels=3, got in_channels={in_channels}"

@@ -9,41 +9,14 @@ also holds the argument checks shared by the other model builders.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import nn
 from .._C import Tensor
+from ._checks import check_choice, check_positive_int
 
 __all__ = ["LeNet5", "lenet5"]
 
 _ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
 _POOLINGS = {"avg": nn.AvgPool2d, "max": nn.MaxPool2d}
-
-
-def _check_positive_int(owner: str, name: str, value: Any) -> int:
-    """Return ``value`` when it is a positive int, else raise naming ``owner`` and ``name``
-    (shared by every builder so bad sizes fail at construction, not deep inside a conv)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{owner}: {name} must be a positive int, got {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value}")
-    return value
-
-
-def _check_probability(owner: str, name: str, value: Any) -> float:
-    """Return ``value`` as a float when it is a probability in [0, 1], else raise."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{owner}: {name} must be a float in [0, 1], got {type(value).__name__}")
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{owner}: {name} must be in [0, 1], got {value}")
-    return float(value)
-
-
-def _check_choice(owner: str, name: str, value: Any, choices: dict[str, Any]) -> str:
-    """Return ``value`` when it is one of ``choices``' keys, else raise listing them."""
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{owner}: {name} must be one of {sorted(choices)}, got {value!r}")
-    return value
 
 
 class LeNet5(nn.Module):
@@ -67,10 +40,10 @@ class LeNet5(nn.Module):
         padding: int = 2,
     ) -> None:
         super().__init__()
-        _check_positive_int("LeNet5", "num_classes", num_classes)
-        _check_positive_int("LeNet5", "in_channels", in_channels)
-        _check_choice("LeNet5", "activation", activation, _ACTIVATIONS)
-        _check_choice("LeNet5", "pooling", pooling, _POOLINGS)
+        check_positive_int("LeNet5", "num_classes", num_classes)
+        check_positive_int("LeNet5", "in_channels", in_channels)
+        check_choice("LeNet5", "activation", activation, _ACTIVATIONS)
+        check_choice("LeNet5", "pooling", pooling, _POOLINGS)
         if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
             raise ValueError(f"LeNet5: padding must be a non-negative int, got {padding!r}")
         act, pool = _ACTIVATIONS[activation], _POOLINGS[pooling]

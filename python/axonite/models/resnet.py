@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from .. import nn
 from .._C import Tensor
 from ..nn import functional as F
-from .lenet import _check_positive_int
+from ._checks import check_positive_int
 
 __all__ = [
     "BasicBlock",
@@ -114,7 +114,7 @@ def _init_resnet(model: nn.Module, zero_init_residual: bool) -> None:
 def _check_layers(owner: str, layers: Sequence[int], n: int) -> list[int]:
     if not isinstance(layers, Sequence) or len(layers) != n:
         raise ValueError(f"{owner}: layers must be a sequence of {n} block counts, got {layers!r}")
-    return [_check_positive_int(owner, "layers[i]", v) for v in layers]
+    return [check_positive_int(owner, "layers[i]", v) for v in layers]
 
 
 class ResNet(nn.Module):
@@ -144,8 +144,8 @@ class ResNet(nn.Module):
         if block not in (BasicBlock, Bottleneck):
             raise TypeError(f"ResNet: block must be BasicBlock or Bottleneck, got {block!r}")
         layers = _check_layers("ResNet", layers, 4)
-        _check_positive_int("ResNet", "num_classes", num_classes)
-        _check_positive_int("ResNet", "in_channels", in_channels)
+        check_positive_int("ResNet", "num_classes", num_classes)
+        check_positive_int("ResNet", "in_channels", in_channels)
         self.inplanes = 64
         if small_input:
             self.conv1 = nn.Conv2d(in_channels, 64, kernel_size=3, stride=1, padding=1, bias=False)
@@ -223,8 +223,8 @@ class CifarResNet(nn.Module):
     ) -> None:
         super().__init__()
         layers = _check_layers("CifarResNet", layers, 3)
-        _check_positive_int("CifarResNet", "num_classes", num_classes)
-        _check_positive_int("CifarResNet", "in_channels", in_channels)
+        check_positive_int("CifarResNet", "num_classes", num_classes)
+        check_positive_int("CifarResNet", "in_channels", in_channels)
         if shortcut not in ("A", "B"):
             raise ValueError(f"CifarResNet: shortcut must be 'A' or 'B', got {shortcut!r}")
         self.shortcut = shortcut

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .. import nn
 from .._C import Tensor
-from .lenet import _check_positive_int, _check_probability
+from ._checks import check_positive_int, check_probability
 
 __all__ = [
     "VGG",
@@ -77,8 +77,8 @@ class VGG(nn.Module):
         dropout: float = 0.5,
     ) -> None:
         super().__init__()
-        _check_positive_int("VGG", "num_classes", num_classes)
-        _check_probability("VGG", "dropout", dropout)
+        check_positive_int("VGG", "num_classes", num_classes)
+        check_probability("VGG", "dropout", dropout)
         if not isinstance(features, nn.Module):
             raise TypeError(f"VGG: features must be an nn.Module, got {type(features).__name__}")
         self.features = features
@@ -119,7 +119,7 @@ def _vgg(
     init_weights: bool,
     dropout: float,
 ) -> VGG:
-    _check_positive_int("VGG", "in_channels", in_channels)
+    check_positive_int("VGG", "in_channels", in_channels)
     features = make_layers(cfgs[cfg], batch_norm, in_channels, small_input)
     return VGG(features, num_classes=num_classes, init_weights=init_weights, dropout=dropout)
 
