@@ -33,5 +33,6 @@ from . import (
     models,
     train,
     utils,
+    vision,
 )
 from .train.summary import ModelSummary, summary
