@@ -580,3 +580,19 @@ def test_errors_match_torch_types(torch: Any) -> None:
             f(t)
         with pytest.raises(exc):
             f(a)
+
+
+def test_view_of_a_0d_tensor(torch) -> None:
+    """A 0-d tensor views as any shape of ones and back, sharing memory, as in PyTorch."""
+    t = ax.tensor(3.0, requires_grad=True)
+    for shape in [(1,), (-1,), (1, 1), (1, 1, 1)]:
+        v = t.view(*shape)
+        assert tuple(v.shape) == tuple(torch.tensor(3.0).view(*shape).shape)
+    v = t.view(1, 1)
+    v.sum().backward()
+    assert t.grad.item() == 1.0
+    base = ax.tensor(2.0)
+    base.view(1)[0] = 5.0
+    assert base.item() == 5.0
+    with pytest.raises(RuntimeError, match="view"):
+        ax.tensor(1.0).view(2)

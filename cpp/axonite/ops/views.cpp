@@ -69,6 +69,10 @@ bool view_strides(const Tensor& x, const Dims& shape, Dims* strides) {
     *strides = contiguous_strides(shape);
     return true;
   }
+  if (os.empty()) {  // a 0-d tensor views as any shape of ones (its one element, any stride)
+    *strides = Dims(shape.size(), 1);
+    return true;
+  }
   int view_d = shape.size() - 1;
   int64_t chunk_base_stride = ost.size() ? ost.back() : 1;
   int64_t tensor_numel = 1, view_numel = 1;
