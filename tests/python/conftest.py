@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,9 @@ def _seed() -> None:
     np.random.seed(0)
     if hasattr(ax, "manual_seed"):
         ax.manual_seed(0)
+    torch = sys.modules.get("torch")  # seeded too once a test has imported it
+    if torch is not None:
+        torch.manual_seed(0)
 
 
 @pytest.fixture
