@@ -105,6 +105,49 @@ def test_conv_torch_parity_float32(torch: Any, case: Any) -> None:
     _check_parity(torch, fa, ft, [xs, ws, (ws[0],)], dtype=np.float32)
 
 
+# Geometries for the row-blocked direct kernels (<= 4 input channels per group, >= 2 outputs,
+# stride 1 along W): rows longer than one and two vectors, output-channel counts that leave
+# partial register blocks, W dilation and padding, 1-d and 3-d.
+ROWS_CASES = [
+    (2, (3, 1, 28, 28), (6, 1, 5, 5), {}),  # LeNet-5's first layer
+    (2, (3, 1, 20, 37), (19, 1, 5, 3), {"padding": (2, 1), "dilation": (1, 2)}),
+    (2, (2, 2, 9, 40), (10, 1, 3, 3), {"groups": 2, "stride": (2, 1), "padding": 1}),
+    (2, (2, 4, 6, 17), (8, 4, 3, 3), {}),
+    (2, (2, 3, 11, 70), (9, 3, 3, 4), {"padding": "same"}),
+    (1, (2, 3, 50), (9, 3, 7), {"padding": 3}),
+    (1, (2, 2, 33), (2, 2, 1), {"padding": 2}),
+    (3, (2, 2, 4, 5, 20), (5, 2, 2, 3, 3), {"padding": 1}),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding=.same.")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", ROWS_CASES, ids=_conv_id)
+def test_conv_rows_kernels_torch_parity(torch: Any, case: Any, dtype: Any) -> None:
+    nd, xs, ws, kw = case
+    name = f"conv{nd}d"
+    fa = lambda x, w, b: getattr(F, name)(x, w, b, **kw)
+    ft = lambda x, w, b: getattr(torch.nn.functional, name)(x, w, b, **kw)
+    _check_parity(torch, fa, ft, [xs, ws, (ws[0],)], dtype=dtype)
+
+
+# conv_transpose with few output channels per group runs the row kernels' input-gradient pass
+# as its forward: (x shape, weight shape (in, out / groups, kh, kw), kwargs).
+ROWS_CONVT_CASES = [
+    ((2, 6, 24, 24), (6, 1, 5, 5), {}),
+    ((2, 10, 9, 20), (10, 2, 3, 3), {"padding": 1, "stride": (2, 1), "output_padding": (1, 0)}),
+    ((2, 8, 5, 33), (8, 1, 3, 3), {"groups": 2, "dilation": (1, 2)}),
+]
+
+
+@pytest.mark.parametrize(("xs", "ws", "kw"), ROWS_CONVT_CASES)
+def test_conv_transpose_rows_kernels_torch_parity(torch: Any, xs: Any, ws: Any, kw: Any) -> None:
+    groups = kw.get("groups", 1)
+    fa = lambda x, w, b: F.conv_transpose2d(x, w, b, **kw)
+    ft = lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, **kw)
+    _check_parity(torch, fa, ft, [xs, ws, (ws[1] * groups,)])
+
+
 # (nd, x shape, weight shape (in, out / groups, *k), kwargs)
 CONVT_CASES = [
     (1, (2, 3, 7), (3, 4, 3), {}),
@@ -316,10 +359,14 @@ def test_conv_transpose_output_size(torch: Any) -> None:
         a(ax.tensor(x), output_size=(13, 10))
 
 
-def test_threads_bit_identical() -> None:
+@pytest.mark.parametrize(
+    ("xshape", "wshape", "stride"),
+    [((7, 6, 13, 11), (8, 3, 3, 3), 2), ((9, 4, 12, 37), (10, 2, 3, 3), (2, 1))],
+)
+def test_threads_bit_identical(xshape: Any, wshape: Any, stride: Any) -> None:
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((7, 6, 13, 11)).astype(np.float32)
-    w = rng.standard_normal((8, 3, 3, 3)).astype(np.float32)
+    x = rng.standard_normal(xshape).astype(np.float32)
+    w = rng.standard_normal(wshape).astype(np.float32)
     n0 = ax.get_num_threads()
     res = []
     try:
@@ -327,7 +374,7 @@ def test_threads_bit_identical() -> None:
             ax.set_num_threads(nt)
             xa = ax.tensor(x, requires_grad=True)
             wa = ax.tensor(w, requires_grad=True)
-            y = F.conv2d(xa, wa, stride=2, padding=1, groups=2)
+            y = F.conv2d(xa, wa, stride=stride, padding=1, groups=2)
             (y * y).sum().backward()
             res.append((_np(y), _np(xa.grad), _np(wa.grad)))
     finally:

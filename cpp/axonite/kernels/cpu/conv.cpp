@@ -18,6 +18,7 @@
 // The portable build of the direct plane kernels.
 #define AX_ISA_NS generic
 #include "axonite/kernels/cpu/conv_impl.h"
+#include "axonite/kernels/cpu/conv_rows_impl.h"
 #include "axonite/kernels/cpu/scratch.h"
 #undef AX_ISA_NS
 
@@ -27,6 +28,8 @@ namespace ax::cpu {
   namespace ns {                                          \
   const ConvPlaneKernels<float>& conv_plane_table_f32();  \
   const ConvPlaneKernels<double>& conv_plane_table_f64(); \
+  const ConvRowKernels<float>& conv_row_table_f32();      \
+  const ConvRowKernels<double>& conv_row_table_f64();     \
   }
 AX_DECLARE_ISA(avx2)
 AX_DECLARE_ISA(avx512)
@@ -48,6 +51,20 @@ const ConvPlaneKernels<double>& conv_plane_kernels<double>() {
                                : generic::conv_plane_table_f64();
   return t;
 }
+template <>
+const ConvRowKernels<float>& conv_row_kernels<float>() {
+  static const ConvRowKernels<float>& t = cpu_isa() == Isa::Avx512 ? avx512::conv_row_table_f32()
+                                          : cpu_isa() == Isa::Avx2 ? avx2::conv_row_table_f32()
+                                                                   : generic::conv_row_table_f32();
+  return t;
+}
+template <>
+const ConvRowKernels<double>& conv_row_kernels<double>() {
+  static const ConvRowKernels<double>& t = cpu_isa() == Isa::Avx512 ? avx512::conv_row_table_f64()
+                                           : cpu_isa() == Isa::Avx2 ? avx2::conv_row_table_f64()
+                                                                    : generic::conv_row_table_f64();
+  return t;
+}
 
 namespace {
 
@@ -61,6 +78,16 @@ constexpr int64_t kDirectMaxOutPerGroup = 1;
 bool use_direct(const ConvGeom& g) {
   return g.groups > 0 && g.c / g.groups == 1 && g.oc / g.groups <= kDirectMaxOutPerGroup &&
          !g.pointwise();
+}
+
+// Row-blocked direct kernels (conv_rows_impl.h) when each group has few input channels and
+// several output channels, stride 1 along W: there im2col copies the input K times to feed a
+// GEMM only Cg * K deep. Above 4 input channels per group the GEMM path measured faster.
+constexpr int64_t kRowsMaxInPerGroup = 4;
+
+bool use_rows(const ConvGeom& g) {
+  return g.groups > 0 && g.c / g.groups <= kRowsMaxInPerGroup && g.oc / g.groups >= 2 &&
+         g.stride[2] == 1 && g.k[0] * g.k[1] <= kConvRowsMaxKRows && !g.pointwise();
 }
 
 // Grain (planes per chunk) for loops over planes of `work` multiply-adds each.
@@ -126,9 +153,9 @@ void fill(T* p, int64_t n, T v) {
 // when the whole output row falls in the padding.
 template <class T, class X, class Seg>
 void walk_cols(const ConvGeom& g, X* x, int64_t channels, int64_t r0, int64_t r1, T* col,
-               const Seg& seg) {
+               int64_t ld, const Seg& seg) {
   const int64_t OH = g.out[1], OW = g.out[2], IH = g.in[1], IW = g.in[2];
-  const int64_t in_s = g.in_size(), ld = (r1 - r0) * OW;
+  const int64_t in_s = g.in_size();
   T* dst = col;
   for (int64_t c = 0; c < channels; ++c) {
     X* xc = x + c * in_s;
@@ -156,11 +183,13 @@ void walk_cols(const ConvGeom& g, X* x, int64_t channels, int64_t r0, int64_t r1
   }
 }
 
-// col: (channels * K, (r1 - r0) * OW) <- the patches of x (channels, *in).
+// col: (channels * K, (r1 - r0) * OW) <- the patches of x (channels, *in); the matrix rows
+// are ld apart (default (r1 - r0) * OW; wider when several images share one matrix).
 template <class T>
-void im2col_rows(const ConvGeom& g, const T* x, int64_t channels, int64_t r0, int64_t r1, T* col) {
+void im2col_rows(const ConvGeom& g, const T* x, int64_t channels, int64_t r0, int64_t r1, T* col,
+                 int64_t ld = 0) {
   const int64_t OW = g.out[2], sw = g.stride[2];
-  walk_cols(g, x, channels, r0, r1, col,
+  walk_cols(g, x, channels, r0, r1, col, ld > 0 ? ld : (r1 - r0) * OW,
             [OW, sw](T* d, const T* xr, int64_t lo, int64_t hi, int64_t off) {
               if (xr == nullptr) {
                 fill(d, OW, T(0));
@@ -179,9 +208,10 @@ void im2col_rows(const ConvGeom& g, const T* x, int64_t channels, int64_t r0, in
 
 // x (channels, *in) += the columns of col scattered back (the adjoint of im2col_rows).
 template <class T>
-void col2im_rows(const ConvGeom& g, const T* col, int64_t channels, int64_t r0, int64_t r1, T* x) {
+void col2im_rows(const ConvGeom& g, const T* col, int64_t channels, int64_t r0, int64_t r1, T* x,
+                 int64_t ld = 0) {
   const int64_t sw = g.stride[2];
-  walk_cols(g, x, channels, r0, r1, const_cast<T*>(col),
+  walk_cols(g, x, channels, r0, r1, const_cast<T*>(col), ld > 0 ? ld : (r1 - r0) * g.out[2],
             [sw](const T* d, T* xr, int64_t lo, int64_t hi, int64_t off) {
               if (xr == nullptr) return;
               if (sw == 1) {
@@ -210,6 +240,183 @@ int64_t image_parts(const ConvGeom& g) {
   return g.n < nt ? g.n : nt;
 }
 
+// Images whose column matrices share one GEMM: with small output planes (LeNet's 10x10, a
+// ResNet's 4x4) a GEMM per image is too narrow to run at speed, so as many whole images as fit
+// in one column tile are im2col'ed side by side (outputs and output gradients go through a
+// (OCg, images * out_size) staging matrix). 1 when a single image fills a tile.
+int64_t images_per_tile(const ConvGeom& g, int64_t krows) {
+  const int64_t per = krows * g.out_size();
+  if (g.n <= 1 || per <= 0 || tile_rows(g, krows) < g.out[0] * g.out[1]) return 1;
+  const int64_t ipt = kTileElems / per;
+  return ipt < 1 ? 1 : (ipt > g.n ? g.n : ipt);
+}
+
+// Staging of output(-gradient) planes for image-batched GEMMs: (OCg, ni * S) <-> the planes of
+// group gi of images n0 .. n0 + ni of a (n, oc, S) tensor.
+template <class T>
+void gather_planes(const ConvGeom& g, const T* y, int64_t n0, int64_t ni, int64_t gi, T* st) {
+  const int64_t OCg = g.oc / g.groups, S = g.out_size(), ld = ni * S;
+  for (int64_t i = 0; i < ni; ++i)
+    for (int64_t o = 0; o < OCg; ++o)
+      std::memcpy(st + o * ld + i * S, y + ((n0 + i) * g.oc + gi * OCg + o) * S,
+                  sizeof(T) * static_cast<size_t>(S));
+}
+template <class T>
+void scatter_planes(const ConvGeom& g, const T* st, const T* b, int64_t n0, int64_t ni, int64_t gi,
+                    T* y) {
+  const int64_t OCg = g.oc / g.groups, S = g.out_size(), ld = ni * S;
+  for (int64_t i = 0; i < ni; ++i) {
+    for (int64_t o = 0; o < OCg; ++o) {
+      const T* src = st + o * ld + i * S;
+      T* dst = y + ((n0 + i) * g.oc + gi * OCg + o) * S;
+      const T bias = b ? b[gi * OCg + o] : T(0);
+      for (int64_t j = 0; j < S; ++j) dst[j] = src[j] + bias;
+    }
+  }
+}
+
+// One group's input for the row kernels: each (c, d, h) row widened to `pw` elements with the
+// W padding and a zero tail, so vector loads past the row end read zeros.
+struct RowsLayout {
+  int64_t pw = 0;      // padded row width
+  int64_t group = 0;   // elements of one group's padded planes
+  int64_t wblock = 0;  // packed weights of one group
+};
+
+template <class T>
+RowsLayout rows_layout(const ConvGeom& g, const ConvRowKernels<T>& k) {
+  const int64_t OW = g.out[2], vec = (OW > k.lanes ? 2 : 1) * k.lanes;
+  int64_t pw = round_up(OW, vec) + (g.k[2] - 1) * g.dil[2];
+  if (pw < g.pad[2] + g.in[2]) pw = g.pad[2] + g.in[2];
+  RowsLayout lay;
+  lay.pw = round_up(pw, k.lanes);
+  lay.group = round_up((g.c / g.groups) * g.in[0] * g.in[1] * lay.pw, 16);
+  lay.wblock = div_up(g.oc / g.groups, k.block) * (g.c / g.groups) * g.k_size() * k.block;
+  return lay;
+}
+
+// wp[group][block][c, tap][q] = w[group * OCg + block * B + q][c, tap], zero past OCg.
+template <class T>
+void rows_pack_weights(const ConvGeom& g, const T* w, const RowsLayout& lay, int64_t B, T* wp) {
+  const int64_t OCg = g.oc / g.groups, CgK = (g.c / g.groups) * g.k_size();
+  fill(wp, g.groups * lay.wblock, T(0));
+  for (int64_t o = 0; o < g.oc; ++o) {
+    const int64_t gi = o / OCg, oq = o % OCg;
+    T* dst = wp + gi * lay.wblock + (oq / B) * CgK * B + oq % B;
+    for (int64_t t = 0; t < CgK; ++t) dst[t * B] = w[o * CgK + t];
+  }
+}
+
+// Copies one group's input planes (Cg, *in) into the padded rows of xp.
+template <class T>
+void rows_pad_input(const ConvGeom& g, const T* x, const RowsLayout& lay, T* xp) {
+  const int64_t rows = (g.c / g.groups) * g.in[0] * g.in[1], IW = g.in[2], pl = g.pad[2];
+  for (int64_t r = 0; r < rows; ++r) {
+    T* d = xp + r * lay.pw;
+    fill(d, pl, T(0));
+    std::memcpy(d + pl, x + r * IW, sizeof(T) * static_cast<size_t>(IW));
+    fill(d + pl + IW, lay.pw - pl - IW, T(0));
+  }
+}
+
+// Parts of a loop over `items` (image, group) pairs: one per thread when there is enough work.
+int64_t rows_parts(const ConvGeom& g, int64_t items) {
+  const int64_t work = g.oc * g.out_size() * (g.c / g.groups) * g.k_size() * g.n;
+  if (items <= 1 || work < 2 * kImageGrainWork) return 1;
+  const int64_t nt = get_num_threads();
+  return items < nt ? items : nt;
+}
+
+template <class T>
+void rows_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
+  const auto& k = conv_row_kernels<T>();
+  const RowsLayout lay = rows_layout(g, k);
+  const int64_t G = g.groups, Cg = g.c / G, OCg = g.oc / G, items = g.n * G;
+  const int64_t in_s = g.in_size(), out_s = g.out_size(), wsize = round_up(G * lay.wblock, 16);
+  const int64_t parts = rows_parts(g, items);
+  T* s =
+      static_cast<T*>(tl_scratch.get(sizeof(T) * static_cast<size_t>(wsize + parts * lay.group)));
+  rows_pack_weights(g, w, lay, k.block, s);
+  for_parts(items, parts, [&](int64_t part, int64_t i0, int64_t i1) {
+    T* xp = s + wsize + part * lay.group;
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t n = i / G, gi = i % G;
+      rows_pad_input(g, x + (n * g.c + gi * Cg) * in_s, lay, xp);
+      k.forward(g, xp, lay.pw, s + gi * lay.wblock, b ? b + gi * OCg : nullptr, OCg,
+                y + (n * g.oc + gi * OCg) * out_s);
+    }
+  });
+}
+
+template <class T>
+void rows_backward_input(const ConvGeom& g, const T* gy, const T* w, const T* b, T* gx) {
+  const auto& k = conv_row_kernels<T>();
+  const RowsLayout lay = rows_layout(g, k);
+  const int64_t G = g.groups, Cg = g.c / G, OCg = g.oc / G, items = g.n * G;
+  const int64_t in_s = g.in_size(), out_s = g.out_size(), wsize = round_up(G * lay.wblock, 16);
+  const int64_t parts = rows_parts(g, items), IW = g.in[2], pl = g.pad[2];
+  const int64_t rows = g.in[0] * g.in[1];
+  T* s =
+      static_cast<T*>(tl_scratch.get(sizeof(T) * static_cast<size_t>(wsize + parts * lay.group)));
+  rows_pack_weights(g, w, lay, k.block, s);
+  for_parts(items, parts, [&](int64_t part, int64_t i0, int64_t i1) {
+    T* gxp = s + wsize + part * lay.group;
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t n = i / G, gi = i % G;
+      fill(gxp, lay.group, T(0));
+      k.backward_input(g, gy + (n * g.oc + gi * OCg) * out_s, s + gi * lay.wblock, OCg, gxp,
+                       lay.pw);
+      for (int64_t c = 0; c < Cg; ++c) {
+        const int64_t ch = gi * Cg + c;
+        const T init = b ? b[ch] : T(0);
+        T* dst = gx + (n * g.c + ch) * in_s;
+        for (int64_t r = 0; r < rows; ++r) {
+          const T* src = gxp + (c * rows + r) * lay.pw + pl;
+          for (int64_t iw = 0; iw < IW; ++iw) dst[r * IW + iw] = init + src[iw];
+        }
+      }
+    }
+  });
+}
+
+// Images are summed in kWeightChunks fixed chunks (lane-wise partial sums each), then chunks
+// in order and lanes in order: the result depends on the batch size only.
+template <class T>
+void rows_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
+  const auto& k = conv_row_kernels<T>();
+  const RowsLayout lay = rows_layout(g, k);
+  const int64_t G = g.groups, Cg = g.c / G, OCg = g.oc / G, CgK = Cg * g.k_size();
+  const int64_t in_s = g.in_size(), out_s = g.out_size(), L = k.lanes;
+  const int64_t acc_size = round_up(g.oc * CgK * L, 16);
+  const int64_t chunks = g.n < kWeightChunks ? g.n : kWeightChunks;
+  T* s = static_cast<T*>(
+      tl_scratch.get(sizeof(T) * static_cast<size_t>(chunks * (acc_size + lay.group))));
+  for_parts(g.n, chunks, [&](int64_t ch, int64_t n0, int64_t n1) {
+    T* acc = s + ch * acc_size;
+    T* xp = s + chunks * acc_size + ch * lay.group;
+    fill(acc, acc_size, T(0));
+    for (int64_t n = n0; n < n1; ++n) {
+      for (int64_t gi = 0; gi < G; ++gi) {
+        rows_pad_input(g, x + (n * g.c + gi * Cg) * in_s, lay, xp);
+        k.backward_weight(g, xp, lay.pw, gy + (n * g.oc + gi * OCg) * out_s, OCg,
+                          acc + gi * OCg * CgK * L);
+      }
+    }
+  });
+  parallel_for(0, g.oc * CgK, int64_t{1} << 12, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      T sum = T(0);
+      for (int64_t ch = 0; ch < chunks; ++ch) {
+        const T* a = s + ch * acc_size + i * L;
+        T part = T(0);
+        for (int64_t l = 0; l < L; ++l) part += a[l];
+        sum += part;
+      }
+      gw[i] = sum;
+    }
+  });
+}
+
 }  // namespace
 
 template <class T>
@@ -223,6 +430,28 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
       for (int64_t i = i0; i < i1; ++i) {
         const int64_t n = i / g.oc, o = i % g.oc;
         k.forward(g, x + (n * g.c + o / OCg) * in_s, w + o * K, b ? b[o] : T(0), y + i * out_s);
+      }
+    });
+    return;
+  }
+  if (use_rows(g)) return rows_forward(g, x, w, b, y);
+  if (const int64_t ipt = images_per_tile(g, CgK); ipt > 1) {
+    const int64_t parts = image_parts(g), col_size = round_up(CgK * ipt * out_s, 16);
+    const int64_t st_size = round_up(OCg * ipt * out_s, 16);
+    T* scratch = static_cast<T*>(
+        tl_scratch.get(sizeof(T) * static_cast<size_t>((col_size + st_size) * parts)));
+    for_parts(g.n, parts, [&](int64_t part, int64_t n0, int64_t n1) {
+      T* col = scratch + part * (col_size + st_size);
+      T* st = col + col_size;
+      for (int64_t nb = n0; nb < n1; nb += ipt) {
+        const int64_t ni = n1 - nb < ipt ? n1 - nb : ipt, cols = ni * out_s;
+        for (int64_t gi = 0; gi < G; ++gi) {
+          for (int64_t i = 0; i < ni; ++i)
+            im2col_rows(g, x + ((nb + i) * g.c + gi * Cg) * in_s, Cg, 0, g.out[0] * g.out[1],
+                        col + i * out_s, cols);
+          gemm_t<T>(OCg, cols, CgK, w + gi * OCg * CgK, CgK, 1, col, cols, 1, T(0), st, cols);
+          scatter_planes(g, st, b, nb, ni, gi, y);
+        }
       }
     });
     return;
@@ -274,6 +503,31 @@ void conv_backward_input(const ConvGeom& g, const T* gy, const T* w, const T* b,
         fill(gxp, in_s, b ? b[c] : T(0));
         for (int64_t o = c * OCg; o < (c + 1) * OCg; ++o)
           k.backward_input(g, gy + (n * g.oc + o) * out_s, w + o * K, gxp);
+      }
+    });
+    return;
+  }
+  if (use_rows(g)) return rows_backward_input(g, gy, w, b, gx);
+  if (const int64_t ipt = images_per_tile(g, CgK); ipt > 1) {
+    const int64_t parts = image_parts(g), col_size = round_up(CgK * ipt * out_s, 16);
+    const int64_t st_size = round_up(OCg * ipt * out_s, 16), rows = g.out[0] * g.out[1];
+    T* scratch = static_cast<T*>(
+        tl_scratch.get(sizeof(T) * static_cast<size_t>((col_size + st_size) * parts)));
+    for_parts(g.n, parts, [&](int64_t part, int64_t n0, int64_t n1) {
+      T* col = scratch + part * (col_size + st_size);
+      T* st = col + col_size;
+      for (int64_t n = n0; n < n1; ++n)
+        for (int64_t c = 0; c < g.c; ++c) fill(gx + (n * g.c + c) * in_s, in_s, b ? b[c] : T(0));
+      for (int64_t nb = n0; nb < n1; nb += ipt) {
+        const int64_t ni = n1 - nb < ipt ? n1 - nb : ipt, cols = ni * out_s;
+        for (int64_t gi = 0; gi < G; ++gi) {
+          gather_planes(g, gy, nb, ni, gi, st);
+          // col (CgK, cols) = w_g^T (CgK, OCg) @ st (OCg, cols)
+          gemm_t<T>(CgK, cols, OCg, w + gi * OCg * CgK, 1, CgK, st, cols, 1, T(0), col, cols);
+          for (int64_t i = 0; i < ni; ++i)
+            col2im_rows(g, col + i * out_s, Cg, 0, rows, gx + ((nb + i) * g.c + gi * Cg) * in_s,
+                        cols);
+        }
       }
     });
     return;
@@ -339,9 +593,14 @@ void conv_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
     });
     return;
   }
-  const bool pw = g.pointwise();
+  if (use_rows(g)) return rows_backward_weight(g, x, gy, gw);
+  const int64_t ipt = images_per_tile(g, CgK);
+  const bool pw = g.pointwise() && ipt == 1;
   const int64_t tr = tile_rows(g, CgK), rows = g.out[0] * g.out[1];
-  const int64_t col_size = pw ? 0 : round_up(CgK * tr * OW, 16);
+  // Per chunk: the column tile, and with image batching the staged output gradients.
+  const int64_t st_size = ipt > 1 ? round_up(OCg * ipt * out_s, 16) : 0;
+  const int64_t col_size =
+      pw ? 0 : (ipt > 1 ? round_up(CgK * ipt * out_s, 16) + st_size : round_up(CgK * tr * OW, 16));
   const int64_t chunks = g.n < kWeightChunks ? g.n : kWeightChunks;
   const int64_t part_size = round_up(w_size, 16);
   T* scratch = static_cast<T*>(
@@ -349,8 +608,23 @@ void conv_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
   T* parts = scratch + col_size * chunks;
   for_parts(g.n, chunks, [&](int64_t ch, int64_t n0, int64_t n1) {
     T* col = scratch + ch * col_size;
+    T* acc = ch == 0 ? gw : parts + (ch - 1) * part_size;
+    if (ipt > 1) {
+      T* st = col + col_size - st_size;
+      for (int64_t nb = n0; nb < n1; nb += ipt) {
+        const int64_t ni = n1 - nb < ipt ? n1 - nb : ipt, cols = ni * out_s;
+        for (int64_t gi = 0; gi < G; ++gi) {
+          for (int64_t i = 0; i < ni; ++i)
+            im2col_rows(g, x + ((nb + i) * g.c + gi * Cg) * in_s, Cg, 0, rows, col + i * out_s,
+                        cols);
+          gather_planes(g, gy, nb, ni, gi, st);
+          gemm_t<T>(OCg, CgK, cols, st, cols, 1, col, 1, cols, nb == n0 ? T(0) : T(1),
+                    acc + gi * OCg * CgK, CgK);
+        }
+      }
+      return;
+    }
     {
-      T* acc = ch == 0 ? gw : parts + (ch - 1) * part_size;
       for (int64_t n = n0; n < n1; ++n) {
         for (int64_t gi = 0; gi < G; ++gi) {
           const T* xg = x + (n * g.c + gi * Cg) * in_s;
