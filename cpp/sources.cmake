@@ -78,6 +78,9 @@ set(AXONITE_CORE_SOURCES
   # nn: convolution, pad, unfold/fold
   axonite/ops/conv.cpp
   axonite/kernels/cpu/conv.cpp
+  # nn: spatial sampling (grid_sample)
+  axonite/ops/grid_sample.cpp
+  axonite/kernels/cpu/grid_sample.cpp
   ${AXONITE_AVX512_SOURCES}
   ${AXONITE_AVX2_SOURCES}
 )
@@ -99,4 +102,5 @@ set(AXONITE_BINDING_SOURCES
   bindings/optim.cpp
   bindings/pooling.cpp
   bindings/conv.cpp
+  bindings/sampling.cpp
 )

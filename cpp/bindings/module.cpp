@@ -51,4 +51,5 @@ PYBIND11_MODULE(_C, m) {
   axb::register_optim(m, nn, cls);
   axb::register_pooling(m, nn, cls);
   axb::register_conv(m, nn, cls);
+  axb::register_sampling(m, nn, cls);
 }

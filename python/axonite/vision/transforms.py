@@ -5,19 +5,34 @@ matters for batches: every random decision (flip or not, crop offset, jitter fac
 is drawn *per sample* in one vectorized call and applied with tensor ops, so a whole batch
 is augmented at once instead of image by image. Each transform takes ``generator=`` (an
 ``ax.Generator``) so that a seeded pipeline repeats exactly; without one the global RNG
-(``ax.manual_seed``) is used. ``Compose``, ``Normalize`` and ``ToTensor`` are re-exported
-from :mod:`axonite.datasets.transforms`.
+(``ax.manual_seed``) is used. ``RandomAffine`` warps the whole batch with one ``affine_grid``
++ ``grid_sample`` call. ``Compose``, ``Normalize`` and ``ToTensor`` are re-exported from
+:mod:`axonite.datasets.transforms`.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .._C import Generator, Tensor, arange, rand, randint, randn, where
+from .._C import (
+    Generator,
+    Tensor,
+    arange,
+    cat,
+    float64,
+    ones,
+    rand,
+    randint,
+    randn,
+    stack,
+    where,
+    zeros,
+)
 from .._tensor import tensor as _tensor
 from ..datasets.transforms import Compose, Normalize, ToTensor
 from ..nn import functional as F
@@ -27,10 +42,12 @@ __all__ = [
     "Compose",
     "GaussianNoise",
     "Normalize",
+    "RandomAffine",
     "RandomCrop",
     "RandomHorizontalFlip",
     "RandomVerticalFlip",
     "ToTensor",
+    "affine",
 ]
 
 
@@ -262,6 +279,78 @@ def adjust_contrast(x: Tensor, factor: Tensor | float) -> Tensor:
     return (x * factor + mean * (1.0 - factor)).clamp(0.0, 1.0)
 
 
+def _hue_range(value: Any) -> tuple[float, float] | None:
+    """torchvision's ColorJitter hue range: h -> [-h, h] with 0 <= h <= 0.5, or (lo, hi) inside
+    [-0.5, 0.5]; (0, 0) means 'off' (None)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if not 0.0 <= float(value) <= 0.5:
+            raise ValueError(f"ColorJitter: hue must be in [0, 0.5], got {value!r}")
+        lo, hi = -float(value), float(value)
+    elif isinstance(value, Sequence) and len(value) == 2:
+        lo, hi = float(value[0]), float(value[1])
+        if not -0.5 <= lo <= hi <= 0.5:
+            raise ValueError(
+                f"ColorJitter: hue range must satisfy -0.5 <= min <= max <= 0.5, got {value!r}"
+            )
+    else:
+        raise TypeError(f"ColorJitter: hue must be a number or a (min, max) pair, got {value!r}")
+    return None if lo == hi == 0.0 else (lo, hi)
+
+
+def rgb_to_hsv(x: Tensor) -> Tensor:
+    """(N, 3, H, W) RGB in [0, 1] -> HSV with every channel in [0, 1] (torchvision's
+    ``_rgb2hsv``: hue is the sextant formula divided by 6, wrapped with fmod)."""
+    r, g, b = x[:, 0], x[:, 1], x[:, 2]
+    maxc, minc = x.amax(dim=1), x.amin(dim=1)
+    eqc = maxc == minc
+    cr = maxc - minc
+    one = ones(1, dtype=x.dtype)
+    s = cr / where(eqc, one, maxc)
+    # A grey pixel (max == min) has no hue: divide by 1 instead of 0.
+    cr_div = where(eqc, one, cr)
+    rc, gc, bc = (maxc - r) / cr_div, (maxc - g) / cr_div, (maxc - b) / cr_div
+    hr = (maxc == r).to(x.dtype) * (bc - gc)
+    hg = ((maxc == g) & (maxc != r)).to(x.dtype) * (rc + 2.0 - bc)
+    hb = ((maxc != g) & (maxc != r)).to(x.dtype) * (gc + 4.0 - rc)
+    h = ((hr + hg + hb) / 6.0 + 1.0) % 1.0
+    return stack([h, s, maxc], dim=1)
+
+
+def hsv_to_rgb(x: Tensor) -> Tensor:
+    """(N, 3, H, W) HSV in [0, 1] -> RGB (torchvision's ``_hsv2rgb``): each pixel picks one of
+    six (r, g, b) patterns by its hue sextant, selected with a one-hot mask."""
+    h, s, v = x[:, 0], x[:, 1], x[:, 2]
+    i = (h * 6.0).floor()
+    f = h * 6.0 - i
+    p = (v * (1.0 - s)).clamp(0.0, 1.0)
+    q = (v * (1.0 - s * f)).clamp(0.0, 1.0)
+    t = (v * (1.0 - s * (1.0 - f))).clamp(0.0, 1.0)
+    sextant = (i % 6.0).unsqueeze(1)  # (N, 1, H, W)
+    mask = (sextant == arange(6, dtype=x.dtype).view(1, 6, 1, 1)).to(x.dtype)  # (N, 6, H, W)
+    patterns = stack(
+        [
+            stack([v, q, p, p, t, v], dim=1),
+            stack([t, v, v, q, p, p], dim=1),
+            stack([p, p, t, v, v, q], dim=1),
+        ],
+        dim=1,
+    )  # (N, 3, 6, H, W)
+    return (patterns * mask.unsqueeze(1)).sum(dim=2)
+
+
+def adjust_hue(x: Tensor, factor: Tensor | float) -> Tensor:
+    """torchvision's formula: shift the hue of an RGB (N, 3, H, W) image by ``factor`` (a
+    number or an (N, 1, 1, 1) tensor in [-0.5, 0.5], in turns of the colour wheel) through
+    RGB -> HSV -> RGB."""
+    if x.ndim != 4 or x.shape[1] != 3:
+        raise ValueError(f"adjust_hue: input must be RGB (N, 3, H, W), got {tuple(x.shape)}")
+    if not isinstance(factor, Tensor) and not -0.5 <= float(factor) <= 0.5:
+        raise ValueError(f"adjust_hue: factor must be in [-0.5, 0.5], got {factor!r}")
+    hsv = rgb_to_hsv(x)
+    h = (hsv[:, 0:1] + factor) % 1.0
+    return hsv_to_rgb(cat([h, hsv[:, 1:]], dim=1))
+
+
 def adjust_saturation(x: Tensor, factor: Tensor | float) -> Tensor:
     """torchvision's formula: blend an RGB (N, 3, H, W) image with its grayscale per pixel;
     one-channel images are returned unchanged."""
@@ -271,14 +360,17 @@ def adjust_saturation(x: Tensor, factor: Tensor | float) -> Tensor:
 
 
 class ColorJitter:
-    """Randomly change brightness, contrast and saturation of float images in [0, 1].
+    """Randomly change brightness, contrast, saturation and hue of float images in [0, 1].
 
     Ranges and formulas are torchvision's: a value ``v`` gives factors uniform on
     ``[max(0, 1 - v), 1 + v]`` (or pass ``(min, max)``); brightness multiplies, contrast
     blends with the image's mean grayscale value, saturation blends with the grayscale image,
-    and results are clamped to [0, 1]. Each sample gets its own factors and, as in
-    torchvision, the adjustments are applied in a random order (drawn per sample too).
-    Hue jitter is not offered.
+    and results are clamped to [0, 1]. ``hue`` ``h`` in [0, 0.5] shifts the hue by a uniform
+    amount in ``[-h, h]`` turns of the colour wheel (or pass ``(min, max)`` inside
+    [-0.5, 0.5]) through RGB -> HSV -> RGB; it needs 3-channel input (unlike torchvision,
+    which passes grey images through, a 1-channel input with hue set is an error). Each
+    sample gets its own factors and, as in torchvision, the adjustments are applied in a
+    random order (drawn per sample too).
     """
 
     def __init__(
@@ -286,11 +378,13 @@ class ColorJitter:
         brightness: float | Sequence[float] = 0,
         contrast: float | Sequence[float] = 0,
         saturation: float | Sequence[float] = 0,
+        hue: float | Sequence[float] = 0,
         generator: Generator | None = None,
     ) -> None:
         self.brightness = _factor_range("brightness", brightness)
         self.contrast = _factor_range("contrast", contrast)
         self.saturation = _factor_range("saturation", saturation)
+        self.hue = _hue_range(hue)
         self.generator = _check_generator("ColorJitter", generator)
 
     def __call__(self, img: Tensor) -> Tensor:
@@ -301,12 +395,17 @@ class ColorJitter:
             raise ValueError(
                 f"ColorJitter: input must have 1 or 3 channels, got shape {tuple(img.shape)}"
             )
+        if self.hue is not None and x.shape[1] != 3:
+            raise ValueError(
+                f"ColorJitter: hue jitter needs 3-channel (RGB) input, got shape {tuple(img.shape)}"
+            )
         n = x.shape[0]
         ops = []
         for rng, fn in (
             (self.brightness, adjust_brightness),
             (self.contrast, adjust_contrast),
             (self.saturation, adjust_saturation),
+            (self.hue, adjust_hue),
         ):
             if rng is not None:
                 ops.append((fn, _uniform(n, rng[0], rng[1], self.generator, x)))
@@ -332,7 +431,7 @@ class ColorJitter:
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(brightness={self.brightness}, contrast={self.contrast}, "
-            f"saturation={self.saturation})"
+            f"saturation={self.saturation}, hue={self.hue})"
         )
 
 
@@ -375,3 +474,231 @@ class GaussianNoise:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(mean={self.mean}, std={self.std}, clip={self.clip})"
+
+
+def _angle_range(name: str, value: Any, sizes: tuple[int, ...]) -> tuple[float, ...]:
+    """torchvision's _setup_angle: a number d >= 0 -> (-d, d); otherwise a sequence with one of
+    the lengths in ``sizes``, read as (min, max) pairs."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError(
+                f"RandomAffine: if {name} is a single number it must be non-negative, got {value!r}"
+            )
+        return (-float(value), float(value))
+    lengths = " or ".join(str(k) for k in sizes)
+    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) not in sizes:
+        raise TypeError(
+            f"RandomAffine: {name} must be a number or a sequence of {lengths} numbers, "
+            f"got {value!r}"
+        )
+    vals = tuple(float(v) for v in value)
+    if any(lo > hi for lo, hi in zip(vals[0::2], vals[1::2], strict=True)):
+        raise ValueError(
+            f"RandomAffine: {name} ranges must be (min, max) with min <= max, got {value!r}"
+        )
+    return vals
+
+
+def _per_sample(who: str, name: str, value: Any, n: int, k: int) -> Tensor:
+    """A number, a k-sequence or a tensor of shape (), (k,), (n,) (k = 1) or (n, k) as a
+    float64 (n, k) tensor: one row of parameters per sample."""
+    t = (value.detach() if isinstance(value, Tensor) else _tensor(value, dtype=float64)).to(float64)
+    shape = tuple(t.shape)
+    if shape in ((), (k,)):
+        return t.reshape(1, k).expand(n, k)
+    if shape == (n, k) or (k == 1 and shape == (n,)):
+        return t.reshape(n, k)
+    raise ValueError(
+        f"{who}: {name} must be a number, {k} number(s) or a tensor of shape ({n}, {k}) (one row "
+        f"per sample), got shape {tuple(t.shape)}"
+    )
+
+
+def _affine_theta(
+    angle: Tensor, translate: Tensor, scale: Tensor, shear: Tensor, h: int, w: int
+) -> Tensor:
+    """Per-sample (n, 2, 3) ``affine_grid`` matrices (align_corners=False) of torchvision's
+    ``affine``: its inverse map ``_get_inverse_affine_matrix`` about the image centre, in pixel
+    units, rescaled to normalized coordinates. Inputs are float64 (n,) / (n, 2) tensors,
+    angles in degrees."""
+    rad = math.pi / 180.0
+    rot, sx, sy = angle * rad, shear[:, 0] * rad, shear[:, 1] * rad
+    # Rotation-scale-shear R(rot) S(scale) SHy(sy) SHx(sx) = [[a, b], [c, d]] * scale.
+    tan_sx, cos_sy = sx.sin() / sx.cos(), sy.cos()
+    a = (rot - sy).cos() / cos_sy
+    b = -(rot - sy).cos() * tan_sx / cos_sy - rot.sin()
+    c = (rot - sy).sin() / cos_sy
+    d = -(rot - sy).sin() * tan_sx / cos_sy + rot.cos()
+    # Its inverse (the determinant of [[a, b], [c, d]] is 1), then the inverse translation.
+    m0, m1, m3, m4 = d / scale, -b / scale, -c / scale, a / scale
+    tx, ty = translate[:, 0], translate[:, 1]
+    m2 = -(m0 * tx + m1 * ty)
+    m5 = -(m3 * tx + m4 * ty)
+    # Pixel offsets from the centre -> [-1, 1]: x scales by w / 2, y by h / 2.
+    rows = [m0, m1 * (h / w), m2 * (2.0 / w), m3 * (w / h), m4, m5 * (2.0 / h)]
+    return stack(rows, dim=1).view(-1, 2, 3)
+
+
+def affine(
+    img: Tensor,
+    angle: Any,
+    translate: Any,
+    scale: Any,
+    shear: Any,
+    interpolation: str = "nearest",
+    fill: float | Sequence[float] = 0,
+) -> Tensor:
+    """torchvision's ``F.affine`` for one (C, H, W) image or a (N, C, H, W) batch, with one set
+    of parameters for all samples or one per sample (tensors with a leading dim of N).
+
+    ``angle`` (degrees; as in torchvision's ``affine``, a positive angle turns the image
+    clockwise as displayed, the opposite of ``rotate``), ``translate`` (dx, dy) in pixels,
+    ``scale`` and ``shear`` (sx, sy) in degrees describe the map about the image centre;
+    each output pixel reads the input at the inverse map (one ``affine_grid`` + ``grid_sample``
+    for the batch, ``interpolation`` 'nearest' or 'bilinear'). Pixels that come from outside
+    the image get ``fill`` (a number or one per channel), blended by the sampled coverage in
+    bilinear mode, exactly as torchvision does.
+    """
+    x, single = _as_batch("affine", img)
+    if not x.is_floating_point():
+        raise TypeError(f"affine: input must be a float tensor, got {x.dtype}")
+    if interpolation not in ("nearest", "bilinear"):
+        raise ValueError(
+            f"affine: interpolation must be 'nearest' or 'bilinear', got {interpolation!r}"
+        )
+    n, c, h, w = x.shape
+    # torchvision: a single shear value (or a 1-sequence) is an x-shear.
+    if isinstance(shear, numbers.Real) and not isinstance(shear, bool):
+        shear = (float(shear), 0.0)
+    elif isinstance(shear, Sequence) and len(shear) == 1:
+        shear = (float(shear[0]), 0.0)
+    theta = _affine_theta(
+        _per_sample("affine", "angle", angle, n, 1)[:, 0],
+        _per_sample("affine", "translate", translate, n, 2),
+        _per_sample("affine", "scale", scale, n, 1)[:, 0],
+        _per_sample("affine", "shear", shear, n, 2),
+        h,
+        w,
+    ).to(x.dtype)
+    fill_img = _fill_tensor("affine", fill, c, x)
+    # A ones channel rides along to tell, per output pixel, how much came from inside the image.
+    grid = F.affine_grid(theta, (n, c + 1, h, w), align_corners=False)
+    both = cat([x, ones(n, 1, h, w, dtype=x.dtype)], dim=1)
+    out = F.grid_sample(both, grid, mode=interpolation, padding_mode="zeros", align_corners=False)
+    img_out, mask = out[:, :c], out[:, c:]
+    if interpolation == "nearest":
+        res = where(mask < 0.5, fill_img, img_out)
+    else:
+        res = img_out * mask + (1.0 - mask) * fill_img
+    return res.squeeze(0) if single else res
+
+
+def _fill_tensor(who: str, fill: Any, c: int, like: Tensor) -> Tensor:
+    """A fill number, or one per channel, as a (1, C, 1, 1) tensor of like's dtype."""
+    if isinstance(fill, numbers.Real) and not isinstance(fill, bool):
+        vals = [float(fill)] * c
+    elif isinstance(fill, Sequence) and not isinstance(fill, str) and len(fill) in (1, c):
+        vals = [float(v) for v in fill] * (c if len(fill) == 1 else 1)
+    else:
+        raise ValueError(
+            f"{who}: fill must be a number or a sequence of 1 or {c} numbers (one per channel), "
+            f"got {fill!r}"
+        )
+    return _tensor(vals, dtype=like.dtype).view(1, c, 1, 1)
+
+
+class RandomAffine:
+    """Random affine warp (rotation, translation, scale, shear) about the image centre, with
+    torchvision's arguments and formulas.
+
+    ``degrees``: d (>= 0) for angles uniform on [-d, d], or (min, max). As in torchvision's
+    ``RandomAffine`` (which calls ``F.affine``), a positive angle turns the image clockwise as
+    displayed. ``translate``: (fx, fy) fractions of width/height; shifts are drawn uniform on
+    [-fx * W, fx * W] (and likewise for y) and rounded to whole pixels. ``scale``: (lo, hi).
+    ``shear``: s for an x-shear uniform on [-s, s] degrees, (min, max) for x only, or
+    (xmin, xmax, ymin, ymax). ``interpolation``: 'nearest' or 'bilinear'; ``fill``: value(s)
+    for pixels that come from outside the image.
+
+    All per-sample parameters come from one ``rand(N, 6)`` draw (so a seeded ``generator``
+    repeats exactly) and the batch is warped with one ``affine_grid`` + ``grid_sample``.
+    """
+
+    def __init__(
+        self,
+        degrees: float | Sequence[float],
+        translate: Sequence[float] | None = None,
+        scale: Sequence[float] | None = None,
+        shear: float | Sequence[float] | None = None,
+        interpolation: str = "nearest",
+        fill: float | Sequence[float] = 0,
+        generator: Generator | None = None,
+    ) -> None:
+        self.degrees = _angle_range("degrees", degrees, (2,))
+        self.translate = _unit_pair("translate", translate, lambda v: 0.0 <= v <= 1.0)
+        self.scale = _unit_pair("scale", scale, lambda v: v > 0.0)
+        if self.scale is not None and self.scale[0] > self.scale[1]:
+            raise ValueError(
+                f"RandomAffine: scale must be (min, max) with min <= max, got {scale!r}"
+            )
+        self.shear = None if shear is None else _angle_range("shear", shear, (2, 4))
+        if interpolation not in ("nearest", "bilinear"):
+            raise ValueError(
+                f"RandomAffine: interpolation must be 'nearest' or 'bilinear', got {interpolation!r}"
+            )
+        self.interpolation = interpolation
+        if not (isinstance(fill, numbers.Real) and not isinstance(fill, bool)) and not (
+            isinstance(fill, Sequence) and not isinstance(fill, str)
+        ):
+            raise TypeError(f"RandomAffine: fill must be a number or a sequence, got {fill!r}")
+        self.fill = fill
+        self.generator = _check_generator("RandomAffine", generator)
+
+    def get_params(self, n: int, height: int, width: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Per-sample parameters as float64 tensors: angle (n,) in degrees, translate (n, 2) in
+        whole pixels, scale (n,) and shear (n, 2) in degrees (torchvision's ``get_params``,
+        vectorized over the batch with a single uniform draw)."""
+        u = rand(n, 6, generator=self.generator, dtype=float64)
+        lo, hi = self.degrees
+        angle = u[:, 0] * (hi - lo) + lo
+        if self.translate is not None:
+            span = _tensor([self.translate[0] * width, self.translate[1] * height], dtype=float64)
+            translate = ((u[:, 1:3] * 2.0 - 1.0) * span).round()
+        else:
+            translate = zeros(n, 2, dtype=float64)
+        scale = ones(n, dtype=float64)
+        if self.scale is not None:
+            scale = u[:, 3] * (self.scale[1] - self.scale[0]) + self.scale[0]
+        shear = zeros(n, 2, dtype=float64)
+        if self.shear is not None:
+            # An x-only range leaves the y-shear at 0 (its column is drawn but unused).
+            sh = self.shear if len(self.shear) == 4 else (*self.shear, 0.0, 0.0)
+            shear = u[:, 4:6] * _tensor([sh[1] - sh[0], sh[3] - sh[2]], dtype=float64)
+            shear = shear + _tensor([sh[0], sh[2]], dtype=float64)
+        return angle, translate, scale, shear
+
+    def __call__(self, img: Tensor) -> Tensor:
+        x, single = _as_batch("RandomAffine", img)
+        n, _, h, w = x.shape
+        angle, translate, scale, shear = self.get_params(n, h, w)
+        out = affine(x, angle, translate, scale, shear, self.interpolation, self.fill)
+        return out.squeeze(0) if single else out
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(degrees={self.degrees}, translate={self.translate}, "
+            f"scale={self.scale}, shear={self.shear}, interpolation={self.interpolation!r}, "
+            f"fill={self.fill})"
+        )
+
+
+def _unit_pair(name: str, value: Any, ok: Any) -> tuple[float, float] | None:
+    """None, or a pair of numbers each passing ``ok`` (translate: in [0, 1]; scale: > 0)."""
+    if value is None:
+        return None
+    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
+        raise TypeError(f"RandomAffine: {name} must be a sequence of 2 numbers, got {value!r}")
+    pair = (float(value[0]), float(value[1]))
+    if not all(ok(v) for v in pair):
+        rule = "in [0, 1]" if name == "translate" else "positive"
+        raise ValueError(f"RandomAffine: {name} values must be {rule}, got {value!r}")
+    return pair

@@ -9,4 +9,5 @@ from .loss import *
 from .normalization import *
 from .pooling import *
 from .resize import *
+from .sampling import *
 from .sparse import *
