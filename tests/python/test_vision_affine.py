@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import axonite as ax
+from axonite.vision import color as C
 from axonite.vision import transforms as T
 
 
@@ -269,37 +270,37 @@ def _rgb_batch(n=4, h=5, w=6, seed=0):
 
 def test_rgb_hsv_matches_colorsys_and_round_trips() -> None:
     x = _rgb_batch()
-    hsv = T.rgb_to_hsv(ax.tensor(x)).numpy()
+    hsv = C.rgb_to_hsv(ax.tensor(x)).numpy()
     ref = np.stack(np.vectorize(colorsys.rgb_to_hsv)(x[:, 0], x[:, 1], x[:, 2]), axis=1)
     np.testing.assert_allclose(hsv, ref, atol=1e-12)
-    back = T.hsv_to_rgb(ax.tensor(hsv)).numpy()
+    back = C.hsv_to_rgb(ax.tensor(hsv)).numpy()
     np.testing.assert_allclose(back, x, atol=1e-12)
     x32 = ax.tensor(x.astype(np.float32))
-    np.testing.assert_allclose(T.hsv_to_rgb(T.rgb_to_hsv(x32)).numpy(), x, atol=1e-6)
+    np.testing.assert_allclose(C.hsv_to_rgb(C.rgb_to_hsv(x32)).numpy(), x, atol=1e-6)
 
 
 def test_adjust_hue_matches_torchvision(torch) -> None:
     x = _rgb_batch(seed=1)
     for factor in (-0.5, -0.23, 0.0, 0.1, 0.37, 0.5):
-        ours = T.adjust_hue(ax.tensor(x), factor).numpy()
+        ours = C.adjust_hue(ax.tensor(x), factor).numpy()
         ref = _tv_adjust_hue(torch, torch.tensor(x), factor).numpy()
         np.testing.assert_allclose(ours, ref, atol=1e-12)
 
 
 def test_hue_zero_is_identity_and_half_turn_twice_is_identity() -> None:
     x = ax.tensor(_rgb_batch(seed=2).astype(np.float32))
-    np.testing.assert_allclose(T.adjust_hue(x, 0.0).numpy(), x.numpy(), atol=1e-6)
-    twice = T.adjust_hue(T.adjust_hue(x, 0.5), 0.5)
+    np.testing.assert_allclose(C.adjust_hue(x, 0.0).numpy(), x.numpy(), atol=1e-6)
+    twice = C.adjust_hue(C.adjust_hue(x, 0.5), 0.5)
     np.testing.assert_allclose(twice.numpy(), x.numpy(), atol=1e-5)
-    once = T.adjust_hue(x, 0.5).numpy()
+    once = C.adjust_hue(x, 0.5).numpy()
     assert np.abs(once - x.numpy()).max() > 0.1  # a half turn really changes colours
 
 
 def test_color_jitter_hue_shifts_each_sample_by_its_own_factor() -> None:
     x = ax.tensor(_rgb_batch(n=16, seed=3))
     out = T.ColorJitter(hue=0.2, generator=_gen(11))(x)
-    h_in = T.rgb_to_hsv(x).numpy()
-    h_out = T.rgb_to_hsv(out).numpy()
+    h_in = C.rgb_to_hsv(x).numpy()
+    h_out = C.rgb_to_hsv(out).numpy()
     colourful = h_in[:, 1] > 0.05  # hue is only defined where saturation is not ~0
     shifts = []
     for i in range(16):
@@ -326,6 +327,6 @@ def test_color_jitter_hue_errors() -> None:
     with pytest.raises(ValueError, match=r"ColorJitter: hue jitter needs 3-channel \(RGB\) input"):
         T.ColorJitter(hue=0.1)(ax.rand(2, 1, 4, 4))
     with pytest.raises(ValueError, match=r"adjust_hue: input must be RGB \(N, 3, H, W\)"):
-        T.adjust_hue(ax.rand(2, 1, 4, 4), 0.1)
+        C.adjust_hue(ax.rand(2, 1, 4, 4), 0.1)
     with pytest.raises(ValueError, match=r"adjust_hue: factor must be in \[-0.5, 0.5\]"):
-        T.adjust_hue(ax.rand(2, 3, 4, 4), 0.7)
+        C.adjust_hue(ax.rand(2, 3, 4, 4), 0.7)
