@@ -31,6 +31,7 @@ __version__ = "0.1.0"
 from . import (
     datasets,
     models,
+    text,
     train,
     utils,
     vision,

@@ -21,6 +21,7 @@ from ._loaders import (
     stratified_split,
     wine,
 )
+from ._sequences import japanese_vowels, pydoc_text, shakespeare, sunspots
 from ._sources import DatasetNotFoundError, read_idx
 from ._vision import MNIST, FashionMNIST
 from .transforms import (
@@ -49,11 +50,15 @@ __all__ = [
     "digits",
     "fashion_mnist",
     "iris",
+    "japanese_vowels",
     "mnist",
     "mnist_small",
     "one_hot",
+    "pydoc_text",
     "read_idx",
+    "shakespeare",
     "stratified_split",
+    "sunspots",
     "transforms",
     "wine",
 ]

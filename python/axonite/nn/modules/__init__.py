@@ -13,3 +13,4 @@ from .normalization import *
 from .pooling import *
 from .resize import *
 from .sparse import *
+from .rnn_cell import *

@@ -3,6 +3,7 @@ resumable shuffling and threaded prefetch, plus sklearn-compatible KFold/Stratif
 
 from __future__ import annotations
 
+from .bucket import BucketBatchSampler
 from .dataloader import DataLoader, WorkerInfo, default_collate, default_convert, get_worker_info
 from .dataset import (
     ChainDataset,
@@ -27,6 +28,7 @@ from .sampler import (
 __all__ = [
     "BatchSampler",
     "BootstrapSampler",
+    "BucketBatchSampler",
     "ChainDataset",
     "ConcatDataset",
     "DataLoader",
