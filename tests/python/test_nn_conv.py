@@ -175,6 +175,70 @@ def test_conv_transpose_torch_parity(torch: Any, case: Any, bias: bool) -> None:
     _check_parity(torch, fa, ft, [xs, ws, (oc,) if bias else None])
 
 
+# Geometries for the output-channel-vectorized direct forward (conv_ocvec_impl.h: more than 4
+# input channels per group, or stride along W): output-channel counts below, at, between and
+# above multiples of the vector width (16 / 8 floats, 8 / 4 doubles) so that register blocks of
+# 1, 2 and 4 vectors and partial vectors all run; rows shorter and longer than one pixel block
+# (tails); strides 2 and 3, dilation, padding given as ints, tuples, 'same' and 'valid';
+# groups; 1-d and 3-d. The backward pass (other kernels) is checked too.
+OCVEC_CASES = [
+    (2, (3, 6, 14, 14), (16, 6, 5, 5), {}),  # LeNet-5's second layer
+    (2, (2, 8, 9, 23), (70, 8, 3, 3), {"padding": 1}),
+    (2, (2, 5, 11, 13), (20, 5, 3, 3), {"stride": 2, "padding": 1}),
+    (2, (2, 3, 17, 31), (64, 3, 7, 7), {"stride": 2, "padding": 3}),  # a ResNet stem
+    (2, (1, 5, 9, 10), (40, 5, 3, 2), {"stride": 3, "padding": (2, 1)}),
+    (2, (2, 6, 12, 15), (33, 6, 3, 3), {"dilation": (2, 3), "padding": "same"}),
+    (2, (2, 7, 10, 9), (130, 7, 2, 3), {"padding": "valid"}),
+    (2, (2, 12, 8, 9), (24, 6, 3, 3), {"groups": 2, "padding": 1}),
+    (2, (2, 9, 4, 4), (48, 9, 3, 3), {"padding": 1}),
+    (2, (2, 24, 5, 14), (64, 24, 3, 3), {"padding": 1}),  # several channel passes
+    (2, (1, 40, 6, 6), (80, 40, 3, 3), {"padding": 1}),
+    (2, (2, 6, 7, 9), (12, 6, 1, 1), {"stride": 2}),
+    (1, (2, 6, 40), (18, 6, 5), {"padding": 2}),
+    (1, (2, 8, 29), (10, 4, 3), {"groups": 2, "stride": 2, "dilation": 2}),
+    (3, (2, 5, 5, 6, 7), (20, 5, 3, 3, 3), {"padding": 1}),
+    (3, (1, 6, 4, 7, 9), (17, 6, 2, 3, 3), {"stride": (1, 2, 2), "padding": (1, 0, 1)}),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding=.same.")
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", OCVEC_CASES, ids=_conv_id)
+def test_conv_ocvec_kernels_torch_parity(torch: Any, case: Any, dtype: Any, bias: bool) -> None:
+    nd, xs, ws, kw = case
+    name = f"conv{nd}d"
+    fa = lambda x, w, b: getattr(F, name)(x, w, b, **kw)
+    ft = lambda x, w, b: getattr(torch.nn.functional, name)(x, w, b, **kw)
+    _check_parity(torch, fa, ft, [xs, ws, (ws[0],) if bias else None], dtype=dtype)
+
+
+@pytest.mark.parametrize(
+    ("xshape", "wshape", "kw"),
+    [
+        ((1, 6, 14, 14), (16, 6, 5, 5), {}),  # one image: split into tiles of output rows
+        ((3, 24, 5, 14), (40, 24, 3, 3), {"padding": 1}),
+        ((5, 8, 4, 4), (70, 8, 3, 3), {"padding": 1, "stride": (1, 2)}),
+    ],
+)
+def test_conv_ocvec_threads_bit_identical(xshape: Any, wshape: Any, kw: Any) -> None:
+    rng = np.random.default_rng(0)
+    x = ax.tensor(rng.standard_normal(xshape).astype(np.float32))
+    w = ax.tensor(rng.standard_normal(wshape).astype(np.float32))
+    b = ax.tensor(rng.standard_normal(wshape[0]).astype(np.float32))
+    n0 = ax.get_num_threads()
+    res = []
+    try:
+        for nt in (1, 2, 3):
+            ax.set_num_threads(nt)
+            with ax.no_grad():
+                res.append(_np(F.conv2d(x, w, b, **kw)))
+    finally:
+        ax.set_num_threads(n0)
+    for r in res[1:]:
+        assert np.array_equal(res[0], r)
+
+
 # ---- float64 finite differences (first and second order) ------------------------------------
 
 GRAD_CASES = [

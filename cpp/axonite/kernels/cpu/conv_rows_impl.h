@@ -25,8 +25,10 @@
 
 namespace ax::cpu {
 
-// Largest k[0] * k[1] the row kernels take (callers check).
+// Largest k[0] * k[1] the row kernels take, and largest Cg * k[1] * k[2] of the flattened
+// forward (callers check).
 constexpr int64_t kConvRowsMaxKRows = 512;
+constexpr int64_t kConvRowsMaxFlatTaps = 1024;
 
 template <class T>
 struct ConvRowKernels {
@@ -34,6 +36,9 @@ struct ConvRowKernels {
   int64_t block;  // output channels per packed weight block
   void (*forward)(const ConvGeom& g, const T* xp, int64_t pw, const T* wp, const T* b, int64_t ocg,
                   T* y);
+  // The forward on input planes padded to (hp, pwf) (2-d/1-d, stride 1 along H and W).
+  void (*forward_flat)(const ConvGeom& g, const T* xf, int64_t pwf, int64_t hp, const T* wp,
+                       const T* b, int64_t ocg, T* y);
   void (*backward_input)(const ConvGeom& g, const T* gy, const T* wp, int64_t ocg, T* gxp,
                          int64_t pw);
   void (*backward_weight)(const ConvGeom& g, const T* xp, int64_t pw, const T* gy, int64_t ocg,
@@ -63,6 +68,13 @@ struct RowVec<float> {
   static V set1(float s) { return _mm512_set1_ps(s); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V load_n(const float* p, int64_t n) { return _mm512_maskz_loadu_ps(mask(n), p); }
+  static void store_n(float* p, V v, int64_t n) { _mm512_mask_storeu_ps(p, mask(n), v); }
+  static __mmask16 mask(int64_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
+  // p[i] = v[i] for lanes k0 <= i < k1 only (masked lanes are not touched).
+  static void store_lanes(float* p, V v, int64_t k0, int64_t k1) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>(mask(k1) & ~mask(k0)), v);
+  }
 };
 template <>
 struct RowVec<double> {
@@ -73,6 +85,12 @@ struct RowVec<double> {
   static V set1(double s) { return _mm512_set1_pd(s); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  static V load_n(const double* p, int64_t n) { return _mm512_maskz_loadu_pd(mask(n), p); }
+  static void store_n(double* p, V v, int64_t n) { _mm512_mask_storeu_pd(p, mask(n), v); }
+  static __mmask8 mask(int64_t n) { return static_cast<__mmask8>((1u << n) - 1u); }
+  static void store_lanes(double* p, V v, int64_t k0, int64_t k1) {
+    _mm512_mask_storeu_pd(p, static_cast<__mmask8>(mask(k1) & ~mask(k0)), v);
+  }
 };
 #elif defined(__AVX2__) && defined(__FMA__)
 // 16 ymm registers: 4 channels x 2 vectors of accumulators leave room for inputs.
@@ -85,6 +103,16 @@ struct RowVec<float> {
   static V set1(float s) { return _mm256_set1_ps(s); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V load_n(const float* p, int64_t n) { return _mm256_maskload_ps(p, mask(n)); }
+  static void store_n(float* p, V v, int64_t n) { _mm256_maskstore_ps(p, mask(n), v); }
+  // Lane i is on when i < n (the sign bit of each 32-bit mask lane).
+  static __m256i mask(int64_t n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static void store_lanes(float* p, V v, int64_t k0, int64_t k1) {
+    _mm256_maskstore_ps(p, _mm256_andnot_si256(mask(k0), mask(k1)), v);
+  }
 };
 template <>
 struct RowVec<double> {
@@ -95,6 +123,14 @@ struct RowVec<double> {
   static V set1(double s) { return _mm256_set1_pd(s); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V add(V a, V b) { return _mm256_add_pd(a, b); }
+  static V load_n(const double* p, int64_t n) { return _mm256_maskload_pd(p, mask(n)); }
+  static void store_n(double* p, V v, int64_t n) { _mm256_maskstore_pd(p, mask(n), v); }
+  static __m256i mask(int64_t n) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
+  }
+  static void store_lanes(double* p, V v, int64_t k0, int64_t k1) {
+    _mm256_maskstore_pd(p, _mm256_andnot_si256(mask(k0), mask(k1)), v);
+  }
 };
 #else  // baseline x86-64: SSE2, no FMA
 template <>
@@ -106,6 +142,17 @@ struct RowVec<float> {
   static V set1(float s) { return _mm_set1_ps(s); }
   static V fma(V a, V b, V c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
   static V add(V a, V b) { return _mm_add_ps(a, b); }
+  static V load_n(const float* p, int64_t n) {
+    alignas(16) float t[4] = {};
+    for (int64_t i = 0; i < n; ++i) t[i] = p[i];
+    return _mm_load_ps(t);
+  }
+  static void store_n(float* p, V v, int64_t n) { store_lanes(p, v, 0, n); }
+  static void store_lanes(float* p, V v, int64_t k0, int64_t k1) {
+    alignas(16) float t[4];
+    _mm_store_ps(t, v);
+    for (int64_t i = k0; i < k1; ++i) p[i] = t[i];
+  }
 };
 template <>
 struct RowVec<double> {
@@ -116,29 +163,37 @@ struct RowVec<double> {
   static V set1(double s) { return _mm_set1_pd(s); }
   static V fma(V a, V b, V c) { return _mm_add_pd(_mm_mul_pd(a, b), c); }
   static V add(V a, V b) { return _mm_add_pd(a, b); }
+  static V load_n(const double* p, int64_t n) {
+    alignas(16) double t[2] = {};
+    for (int64_t i = 0; i < n; ++i) t[i] = p[i];
+    return _mm_load_pd(t);
+  }
+  static void store_n(double* p, V v, int64_t n) { store_lanes(p, v, 0, n); }
+  static void store_lanes(double* p, V v, int64_t k0, int64_t k1) {
+    alignas(16) double t[2];
+    _mm_store_pd(t, v);
+    for (int64_t i = k0; i < k1; ++i) p[i] = t[i];
+  }
 };
 #endif
 
-// First `n` lanes of p, the rest zero (tails of gradient rows, whose extra lanes must not count).
+// First `n` lanes of p, the rest zero (tails of gradient rows, whose extra lanes must not
+// count), and the store of the first `n` lanes: masked instructions, never touching memory past
+// the row.
 template <class T>
 inline typename RowVec<T>::V rv_load_n(const T* p, int64_t n) {
   using R = RowVec<T>;
   if (n >= R::L) return R::load(p);
-  alignas(64) T tmp[R::L] = {};
-  std::memcpy(tmp, p, sizeof(T) * static_cast<size_t>(n > 0 ? n : 0));
-  return R::load(tmp);
+  return R::load_n(p, n > 0 ? n : 0);
 }
 template <class T>
 inline void rv_store_n(T* p, typename RowVec<T>::V v, int64_t n) {
   using R = RowVec<T>;
   if (n >= R::L) {
     R::store(p, v);
-    return;
+  } else if (n > 0) {
+    R::store_n(p, v, n);
   }
-  if (n <= 0) return;
-  alignas(64) T tmp[R::L];
-  R::store(tmp, v);
-  std::memcpy(p, tmp, sizeof(T) * static_cast<size_t>(n));
 }
 
 // The input rows (kd, kh) that output row (od, oh) reads inside the input, for channel 0:
@@ -200,6 +255,51 @@ void rows_forward_block(const ConvGeom& g, const T* xp, int64_t pw, const T* wb,
         for (int q = 0; q < OB; ++q)
           for (int h = 0; h < CH; ++h)
             rv_store_n(yrow + q * out_s + j + h * L, acc[q][h], OW - j - h * L);
+      }
+    }
+  }
+}
+
+// The forward over a whole plane at once (2-d and 1-d, stride 1 along H and W): with the input
+// padded in H and W into rows of pwf elements, output (oh, ow) reads xf[oh * pwf + ow + offset]
+// for one offset per tap, so the plane is a 1-d convolution over the flattened index oh * pwf +
+// ow, and vectors run across row ends. Lanes with ow >= OW are computed and not stored. This
+// avoids the per-row tail vector of rows_forward_block (LeNet's 24-wide rows would fill 32
+// lanes; flattened, 24 of every 28 lanes are kept).
+template <class T, int OB, int CH>
+void rows_forward_flat_block(const ConvGeom& g, const T* xf, int64_t pwf, const int64_t* offs,
+                             int64_t ntaps, const T* wb, const T* b, T* y) {
+  using R = RowVec<T>;
+  using V = typename R::V;
+  constexpr int L = R::L, BL = R::kBlock;
+  const int64_t OH = g.out[1], OW = g.out[2], out_s = g.out_size();
+  const int64_t n = (OH - 1) * pwf + OW;  // flattened positions up to the last output
+  for (int64_t j = 0; j < n; j += CH * L) {
+    V acc[OB][CH];
+    for (int q = 0; q < OB; ++q)
+      for (int h = 0; h < CH; ++h) acc[q][h] = R::set1(b ? b[q] : T(0));
+    for (int64_t t = 0; t < ntaps; ++t) {
+      const T* xr = xf + offs[t] + j;
+      const T* wt = wb + t * BL;
+      V xv[CH];
+      for (int h = 0; h < CH; ++h) xv[h] = R::load(xr + h * L);
+      for (int q = 0; q < OB; ++q) {
+        const V wv = R::set1(wt[q]);
+        for (int h = 0; h < CH; ++h) acc[q][h] = R::fma(xv[h], wv, acc[q][h]);
+      }
+    }
+    // Each vector covers flattened positions [s0, s0 + L): store its pieces that are outputs.
+    for (int h = 0; h < CH; ++h) {
+      const int64_t s0 = j + h * L, e = s0 + L < n ? s0 + L : n;
+      for (int64_t s = s0; s < e;) {
+        const int64_t oh = s / pwf, ow = s - oh * pwf;
+        const int64_t row_end = (oh + 1) * pwf < e ? (oh + 1) * pwf : e;
+        if (ow < OW) {
+          const int64_t k0 = s - s0, cnt = (oh * pwf + OW < row_end ? oh * pwf + OW : row_end) - s;
+          for (int q = 0; q < OB; ++q)
+            R::store_lanes(y + q * out_s + oh * OW + ow - k0, acc[q][h], k0, k0 + cnt);
+        }
+        s = row_end;
       }
     }
   }
@@ -287,7 +387,9 @@ void rows_dispatch_ob(int64_t n, int64_t ch, A&&... a) {
   if constexpr (OB > 1) {
     if (n < OB) return rows_dispatch_ob<Block, OB - 1>(n, ch, a...);
   }
-  if (ch == 2) {
+  if (ch == 3) {
+    Block<OB, 3>::run(a...);
+  } else if (ch == 2) {
     Block<OB, 2>::run(a...);
   } else {
     Block<OB, 1>::run(a...);
@@ -300,6 +402,16 @@ struct RowsFwd {
   struct B {
     static void run(const ConvGeom& g, const T* xp, int64_t pw, const T* wb, const T* b, T* y) {
       rows_forward_block<T, OB, CH>(g, xp, pw, wb, b, y);
+    }
+  };
+};
+template <class T>
+struct RowsFwdFlat {
+  template <int OB, int CH>
+  struct B {
+    static void run(const ConvGeom& g, const T* xf, int64_t pwf, const int64_t* offs, int64_t ntaps,
+                    const T* wb, const T* b, T* y) {
+      rows_forward_flat_block<T, OB, CH>(g, xf, pwf, offs, ntaps, wb, b, y);
     }
   };
 };
@@ -340,6 +452,29 @@ void rows_forward(const ConvGeom& g, const T* xp, int64_t pw, const T* wp, const
   }
 }
 
+// xf: the group's planes padded to (hp, pwf) rows, plane after plane, plus a zero tail of at
+// least 2 * lanes + pwf elements (see conv.cpp rows_flat_*). Taps are enumerated in the
+// packed-weight order (c, kh, kw).
+template <class T>
+void rows_forward_flat(const ConvGeom& g, const T* xf, int64_t pwf, int64_t hp, const T* wp,
+                       const T* b, int64_t ocg, T* y) {
+  constexpr int BL = RowVec<T>::kBlock;
+  const int64_t cg = g.c / g.groups, KH = g.k[1], KW = g.k[2];
+  const int64_t ntaps = cg * KH * KW, wblk = ntaps * BL, out_s = g.out_size();
+  int64_t offs[kConvRowsMaxFlatTaps];
+  for (int64_t c = 0, t = 0; c < cg; ++c)
+    for (int64_t kh = 0; kh < KH; ++kh)
+      for (int64_t kw = 0; kw < KW; ++kw, ++t)
+        offs[t] = c * hp * pwf + kh * g.dil[1] * pwf + kw * g.dil[2];
+  const int64_t nflat = (g.out[1] - 1) * pwf + g.out[2];
+  const int64_t ch = nflat > 2 * RowVec<T>::L ? 3 : (nflat > RowVec<T>::L ? 2 : 1);
+  for (int64_t o0 = 0; o0 < ocg; o0 += BL) {
+    rows_dispatch_ob<RowsFwdFlat<T>::template B, BL>(ocg - o0, ch, g, xf, pwf, offs, ntaps,
+                                                     wp + (o0 / BL) * wblk, b ? b + o0 : nullptr,
+                                                     y + o0 * out_s);
+  }
+}
+
 template <class T>
 void rows_backward_input(const ConvGeom& g, const T* gy, const T* wp, int64_t ocg, T* gxp,
                          int64_t pw) {
@@ -366,8 +501,8 @@ void rows_backward_weight(const ConvGeom& g, const T* xp, int64_t pw, const T* g
 
 template <class T>
 ConvRowKernels<T> rows_table() {
-  return {RowVec<T>::L, RowVec<T>::kBlock, &rows_forward<T>, &rows_backward_input<T>,
-          &rows_backward_weight<T>};
+  return {RowVec<T>::L,          RowVec<T>::kBlock,       &rows_forward<T>,
+          &rows_forward_flat<T>, &rows_backward_input<T>, &rows_backward_weight<T>};
 }
 
 }  // namespace
