@@ -81,6 +81,10 @@ set(AXONITE_CORE_SOURCES
   # nn: spatial sampling (grid_sample)
   axonite/ops/grid_sample.cpp
   axonite/kernels/cpu/grid_sample.cpp
+  # nn: fused recurrent layers (RNN, LSTM, GRU)
+  axonite/ops/rnn.cpp
+  axonite/kernels/cpu/rnn.cpp
+  axonite/kernels/cpu/rnn_gemm.cpp
   ${AXONITE_AVX512_SOURCES}
   ${AXONITE_AVX2_SOURCES}
 )
@@ -103,4 +107,5 @@ set(AXONITE_BINDING_SOURCES
   bindings/pooling.cpp
   bindings/conv.cpp
   bindings/sampling.cpp
+  bindings/rnn.cpp
 )

@@ -122,5 +122,6 @@ void register_optim(py::module_& m, py::module_& nn, Class& cls);
 void register_pooling(py::module_& m, py::module_& nn, Class& cls);
 void register_conv(py::module_& m, py::module_& nn, Class& cls);
 void register_sampling(py::module_& m, py::module_& nn, Class& cls);
+void register_rnn(py::module_& m, py::module_& nn, Class& cls);
 
 }  // namespace axb

@@ -52,4 +52,5 @@ PYBIND11_MODULE(_C, m) {
   axb::register_pooling(m, nn, cls);
   axb::register_conv(m, nn, cls);
   axb::register_sampling(m, nn, cls);
+  axb::register_rnn(m, nn, cls);
 }

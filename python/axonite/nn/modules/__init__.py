@@ -12,5 +12,6 @@ from .module import Module
 from .normalization import *
 from .pooling import *
 from .resize import *
-from .sparse import *
+from .rnn import *
 from .rnn_cell import *
+from .sparse import *

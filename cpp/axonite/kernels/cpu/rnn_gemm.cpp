@@ -1,0 +1,101 @@
+// PackedWeight (see rnn_gemm.h). Layout: K is cut into blocks of kd.kc steps; block [k0, k1)
+// occupies (k1 - k0) * Npad elements from k0 * Npad (Npad = N rounded up to nr), holding one
+// (k1 - k0) x nr micro-panel per group of nr columns, lanes past N zero. A is packed the same
+// way per call with mr-row panels. This matches the micro-kernel contract of gemm_kernels.h.
+#include "axonite/kernels/cpu/rnn_gemm.h"
+
+#include <algorithm>
+#include <type_traits>
+
+#include "axonite/core/parallel.h"
+
+namespace ax::cpu {
+namespace {
+
+template <class T>
+gemm_detail::KernelDesc<T> desc() {
+  if constexpr (std::is_same_v<T, float>) {
+    return gemm_detail::kernel_desc_f32(cpu_isa());
+  } else {
+    return gemm_detail::kernel_desc_f64(cpu_isa());
+  }
+}
+
+// Packs lanes [0, total) x steps [k0, k1) of src (lane l, step p at src[l * ls + p * ps]) into
+// w-lane micro-panels, panel q at out + q * w * (k1 - k0), zero past `total`.
+template <class T>
+void pack(int64_t total, int64_t k0, int64_t k1, const T* src, int64_t ls, int64_t ps, int w,
+          T* out) {
+  const int64_t kc = k1 - k0;
+  for (int64_t q = 0; q * w < total; ++q) {
+    T* o = out + q * w * kc;
+    const int64_t lanes = std::min<int64_t>(w, total - q * w);
+    if (ps == 1 && lanes == w) {  // rows of contiguous steps (A row-major): read each row once
+      for (int64_t l = 0; l < w; ++l) {
+        const T* s = src + (q * w + l) * ls + k0;
+        for (int64_t p = 0; p < kc; ++p) o[p * w + l] = s[p];
+      }
+      continue;
+    }
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* s = src + (q * w) * ls + (k0 + p) * ps;
+      for (int64_t l = 0; l < lanes; ++l) o[p * w + l] = s[l * ls];
+      for (int64_t l = lanes; l < w; ++l) o[p * w + l] = T(0);
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+PackedWeight<T>::PackedWeight(int64_t K, int64_t N, const T* b, int64_t rs, int64_t cs)
+    : kd_(desc<T>()), K_(K), N_(N), npanel_((N + kd_.nr - 1) / kd_.nr) {
+  const int64_t npad = npanel_ * kd_.nr;
+  T* out = static_cast<T*>(b_.get(sizeof(T) * std::max<int64_t>(K * npad, 1)));
+  for (int64_t k0 = 0; k0 < K; k0 += kd_.kc) {
+    const int64_t k1 = std::min<int64_t>(K, k0 + kd_.kc);
+    pack<T>(N, k0, k1, b, cs, rs, kd_.nr, out + k0 * npad);
+  }
+}
+
+template <class T>
+void PackedWeight<T>::multiply(int64_t M, const T* a, int64_t a_rs, int64_t a_cs, T beta, T* c,
+                               int64_t ldc) {
+  if (M == 0 || N_ == 0) return;
+  const int mr = kd_.mr, nr = kd_.nr;
+  const int64_t mtiles = (M + mr - 1) / mr, mpad = mtiles * mr, npad = npanel_ * nr;
+  if (K_ == 0) {  // C = beta C
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N_; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
+    return;
+  }
+  T* ap = static_cast<T*>(a_.get(sizeof(T) * K_ * mpad));
+  for (int64_t k0 = 0; k0 < K_; k0 += kd_.kc)
+    pack<T>(M, k0, std::min<int64_t>(K_, k0 + kd_.kc), a, a_rs, a_cs, mr, ap + k0 * mpad);
+  const T* bp = static_cast<const T*>(b_.get(0));
+  // Threads split the column panels; about a million multiply-adds per chunk.
+  const int64_t grain =
+      std::max<int64_t>(1, (int64_t{1} << 20) / std::max<int64_t>(M * K_ * nr, 1));
+  parallel_for(0, npanel_, grain, [&](int64_t q0, int64_t q1) {
+    for (int64_t k0 = 0; k0 < K_; k0 += kd_.kc) {
+      const int64_t kc = std::min<int64_t>(K_, k0 + kd_.kc) - k0;
+      const T bk = k0 == 0 ? beta : T(1);
+      const T* ablk = ap + k0 * mpad;
+      const T* bblk = bp + k0 * npad;
+      for (int64_t q = q0; q < q1; ++q) {
+        const T* bpan = bblk + q * nr * kc;
+        const int n_eff = static_cast<int>(std::min<int64_t>(nr, N_ - q * nr));
+        for (int64_t t = 0; t < mtiles; ++t) {
+          const int m_eff = static_cast<int>(std::min<int64_t>(mr, M - t * mr));
+          kd_.kernel(kc, ablk + t * mr * kc, bpan, c + t * mr * ldc + q * nr, ldc, T(1), bk, m_eff,
+                     n_eff, reinterpret_cast<const char*>(bpan));
+        }
+      }
+    }
+  });
+}
+
+template class PackedWeight<float>;
+template class PackedWeight<double>;
+
+}  // namespace ax::cpu

@@ -1,0 +1,68 @@
+// Whole-sequence recurrent layer kernels (one layer, one direction) on raw contiguous buffers; no
+// Tensor type here. Shapes use T steps, B batch rows, I input features, H hidden units, G gates
+// (1 for the plain RNNs, 4 for LSTM, 3 for GRU) and R = P > 0 ? P : H, the size of h (an LSTM
+// with proj_size P projects o * tanh(c) down to P units).
+//
+// Forward: the input projections of all steps are one GEMM, each step adds one recurrent GEMM
+// and one fused pass over the rows for the gate nonlinearities and the state update. Backward
+// walks the steps in reverse with one GEMM per step for dh, then forms dx and every weight
+// gradient with one GEMM over all T*B rows. Gate orders are PyTorch's: LSTM (i, f, g, o), GRU
+// (r, z, n) with n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
+//
+// Lengths: row b takes part in step t only while t < lengths[b]; past it the row's state stays
+// as it is and its output is zero, so h_n holds the state at the row's last valid step and a
+// reversed pass starts at that step. Results do not depend on the thread count.
+#pragma once
+
+#include <cstdint>
+
+namespace ax::cpu {
+
+enum class RnnMode : uint8_t { Tanh, Relu, Lstm, Gru };
+
+inline int rnn_gate_count(RnnMode m) {
+  return m == RnnMode::Lstm ? 4 : (m == RnnMode::Gru ? 3 : 1);
+}
+
+struct RnnShape {
+  RnnMode mode;
+  int64_t T, B, I, H, P;   // P = 0: no projection (only LSTM may have P > 0)
+  bool reverse;            // walk t = T-1 .. 0
+  const int64_t* lengths;  // (B,) with 1 <= lengths[b] <= T, or null: every row runs T steps
+};
+
+// Weights, all contiguous: w_ih (G*H, I), w_hh (G*H, R), b_ih and b_hh (G*H,) or null,
+// w_hr (P, H) when P > 0.
+template <class T>
+struct RnnWeights {
+  const T *w_ih, *w_hh, *b_ih, *b_hh, *w_hr;
+};
+
+// What forward saves for backward (allocated by the caller, written by forward):
+//   gates (T, B, G*H): activated gates (LSTM i, f, g, o; GRU r, z, n; plain RNN: h itself)
+//   hprev (T, B, R): h before each step
+//   cprev, tanh_c (T, B, H): LSTM only, c before each step and tanh of c after it
+//   m (T, B, H): LSTM with P > 0 only, o * tanh(c) (the projection's input)
+//   hn (T, B, H): GRU only, W_hn h + b_hn
+template <class T>
+struct RnnSaved {
+  T *gates, *hprev, *cprev, *tanh_c, *m, *hn;
+};
+
+// x (T, B, I), h0 (B, R), c0 (B, H) (LSTM) -> y (T, B, R), h_n (B, R), c_n (B, H) (LSTM).
+template <class T>
+void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T* h0, const T* c0,
+                 T* y, T* h_n, T* c_n, const RnnSaved<T>& saved);
+
+// Gradients for dy (T, B, R), dh_n (B, R), dc_n (B, H) (LSTM). Every output pointer may be null
+// when that gradient is not wanted: dx (T, B, I), dh0 (B, R), dc0 (B, H), dw_ih (G*H, I),
+// dw_hh (G*H, R), db_ih, db_hh (G*H,), dw_hr (P, H).
+template <class T>
+struct RnnGrads {
+  T *dx, *dh0, *dc0, *dw_ih, *dw_hh, *db_ih, *db_hh, *dw_hr;
+};
+template <class T>
+void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const RnnSaved<T>& saved,
+                  const T* dy, const T* dh_n, const T* dc_n, const RnnGrads<T>& g);
+
+}  // namespace ax::cpu

@@ -1,0 +1,177 @@
+// rnn_layer: checks, buffers and the autograd node around the whole-sequence kernels of
+// kernels/cpu/rnn.cpp. Forward saves the activated gates and the states before each step;
+// backward runs backward-through-time in C++ and returns every gradient in one node, so a
+// layer of T steps adds one node to the graph instead of T cells' worth.
+#include "axonite/ops/rnn.h"
+
+#include <utility>
+
+#include "axonite/autograd/record.h"
+#include "axonite/kernels/rnn.h"
+#include "axonite/ops/elementwise.h"
+
+namespace ax {
+namespace {
+
+cpu::RnnMode parse_mode(const std::string& mode) {
+  if (mode == "rnn_tanh") return cpu::RnnMode::Tanh;
+  if (mode == "rnn_relu") return cpu::RnnMode::Relu;
+  if (mode == "lstm") return cpu::RnnMode::Lstm;
+  if (mode == "gru") return cpu::RnnMode::Gru;
+  fail(ErrorKind::ValueError,
+       "rnn_layer: mode must be 'rnn_tanh', 'rnn_relu', 'lstm' or 'gru', got '", mode, "'");
+}
+
+// `t` must be defined exactly when `want`, with shape `shape` and dtype `dt`.
+void check_arg(const Tensor& t, bool want, const char* name, const Dims& shape, DType dt) {
+  if (!want) {
+    AXONITE_CHECK(!t.defined(), ValueError, "rnn_layer: ", name, " must be None here");
+    return;
+  }
+  AXONITE_CHECK(t.defined(), ValueError, "rnn_layer: ", name, " is required");
+  AXONITE_CHECK(t.sizes() == shape, ValueError, "rnn_layer: expected ", name, " of shape ",
+                shape_str(shape), ", got ", shape_str(t.sizes()));
+  AXONITE_CHECK(t.dtype() == dt, TypeError, "rnn_layer: ", name, " has dtype ",
+                dtype_name(t.dtype()), " but the input is ", dtype_name(dt));
+}
+
+// A contiguous tensor holding t's values, without autograd history (undefined stays undefined).
+Tensor plain(const Tensor& t) { return t.defined() ? contiguous(t.detach()) : Tensor(); }
+
+template <class T>
+const T* ptr(const Tensor& t) {
+  return t.defined() ? t.data<T>() : nullptr;
+}
+template <class T>
+T* mut(const Tensor& t) {
+  return t.defined() ? t.data<T>() : nullptr;
+}
+
+// The buffers forward fills for backward (see RnnSaved in kernels/rnn.h).
+struct Saved {
+  Tensor gates, hprev, cprev, tanh_c, m, hn;
+  template <class T>
+  cpu::RnnSaved<T> view() const {
+    return {mut<T>(gates), mut<T>(hprev), mut<T>(cprev), mut<T>(tanh_c), mut<T>(m), mut<T>(hn)};
+  }
+};
+
+template <class T>
+cpu::RnnWeights<T> weights(const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                           const Tensor& b_hh, const Tensor& w_hr) {
+  return {ptr<T>(w_ih), ptr<T>(w_hh), ptr<T>(b_ih), ptr<T>(b_hh), ptr<T>(w_hr)};
+}
+
+}  // namespace
+
+TensorList rnn_layer(const std::string& mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
+                     const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh,
+                     const Tensor& w_hr, const Tensor& lengths, bool reverse) {
+  const cpu::RnnMode md = parse_mode(mode);
+  AXONITE_CHECK(x.defined() && x.dim() == 3, ValueError,
+                "rnn_layer: expected x of shape (T, B, input_size), got ",
+                x.defined() ? shape_str(x.sizes()) : std::string("None"));
+  AXONITE_CHECK(is_floating(x.dtype()), TypeError, "rnn_layer: expected a floating-point x, got ",
+                dtype_name(x.dtype()));
+  const DType dt = x.dtype();
+  const int64_t T = x.size(0), B = x.size(1), I = x.size(2);
+  AXONITE_CHECK(T > 0 && B > 0, ValueError,
+                "rnn_layer: expected a non-empty sequence and batch, got x of shape ",
+                shape_str(x.sizes()));
+  AXONITE_CHECK(w_ih.defined() && w_ih.dim() == 2 && w_hh.defined() && w_hh.dim() == 2, ValueError,
+                "rnn_layer: w_ih and w_hh must be 2-D");
+  const int G = cpu::rnn_gate_count(md);
+  AXONITE_CHECK(w_hh.size(0) % G == 0 && w_hh.size(0) > 0, ValueError, "rnn_layer: w_hh of shape ",
+                shape_str(w_hh.sizes()), " has no whole number of ", G, " gates");
+  const int64_t H = w_hh.size(0) / G, GH = G * H;
+  const bool proj = w_hr.defined();
+  AXONITE_CHECK(!proj || md == cpu::RnnMode::Lstm, ValueError,
+                "rnn_layer: w_hr (projections) is only supported for lstm");
+  const int64_t P = proj ? w_hr.size(0) : 0, R = proj ? P : H;
+  AXONITE_CHECK(!proj || (w_hr.dim() == 2 && P > 0), ValueError,
+                "rnn_layer: expected w_hr of shape (proj_size, ", H, "), got ",
+                shape_str(w_hr.sizes()));
+  check_arg(w_ih, true, "w_ih", Dims{GH, I}, dt);
+  check_arg(w_hh, true, "w_hh", Dims{GH, R}, dt);
+  if (proj) check_arg(w_hr, true, "w_hr", Dims{P, H}, dt);
+  check_arg(h0, true, "h0", Dims{B, R}, dt);
+  check_arg(c0, md == cpu::RnnMode::Lstm, "c0", Dims{B, H}, dt);
+  AXONITE_CHECK(b_ih.defined() == b_hh.defined(), ValueError,
+                "rnn_layer: b_ih and b_hh must both be given or both be None");
+  if (b_ih.defined()) {
+    check_arg(b_ih, true, "b_ih", Dims{GH}, dt);
+    check_arg(b_hh, true, "b_hh", Dims{GH}, dt);
+  }
+  Tensor lens;
+  if (lengths.defined()) {
+    AXONITE_CHECK(lengths.dtype() == DType::Int64 && lengths.sizes() == Dims{B}, ValueError,
+                  "rnn_layer: expected int64 lengths of shape (", B, ",), got ",
+                  dtype_name(lengths.dtype()), " of shape ", shape_str(lengths.sizes()));
+    lens = plain(lengths);
+    const int64_t* lp = lens.data<int64_t>();
+    for (int64_t b = 0; b < B; ++b)
+      AXONITE_CHECK(lp[b] >= 1 && lp[b] <= T, ValueError, "rnn_layer: lengths[", b, "] = ", lp[b],
+                    " is outside [1, ", T, "] for a sequence of length ", T);
+  }
+
+  const Tensor xc = plain(x), h0c = plain(h0), c0c = plain(c0), wih = plain(w_ih),
+               whh = plain(w_hh), bih = plain(b_ih), bhh = plain(b_hh), whr = plain(w_hr);
+  const bool lstm = md == cpu::RnnMode::Lstm, gru = md == cpu::RnnMode::Gru;
+  Saved sv;
+  sv.gates = Tensor::empty(Dims{T, B, GH}, dt);
+  sv.hprev = Tensor::empty(Dims{T, B, R}, dt);
+  if (lstm) {
+    sv.cprev = Tensor::empty(Dims{T, B, H}, dt);
+    sv.tanh_c = Tensor::empty(Dims{T, B, H}, dt);
+  }
+  if (proj) sv.m = Tensor::empty(Dims{T, B, H}, dt);
+  if (gru) sv.hn = Tensor::empty(Dims{T, B, H}, dt);
+  Tensor y = Tensor::empty(Dims{T, B, R}, dt), h_n = Tensor::empty(Dims{B, R}, dt), c_n;
+  if (lstm) c_n = Tensor::empty(Dims{B, H}, dt);
+  const cpu::RnnShape shape{md, T, B,       I,
+                            H,  P, reverse, lens.defined() ? lens.data<int64_t>() : nullptr};
+  dispatch_floating(dt, "rnn_layer", [&](auto tag) {
+    using S = typename decltype(tag)::type;
+    cpu::rnn_forward<S>(shape, weights<S>(wih, whh, bih, bhh, whr), xc.data<S>(), h0c.data<S>(),
+                        ptr<S>(c0c), y.data<S>(), h_n.data<S>(), mut<S>(c_n), sv.view<S>());
+  });
+  TensorList outs = lstm ? TensorList{y, h_n, c_n} : TensorList{y, h_n};
+  const TensorList ins{x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr};
+  if (!autograd::any_needs_grad(ins)) return outs;
+
+  bool req[8];
+  for (int i = 0; i < 8; ++i) req[i] = ins[i].defined() && ins[i].requires_grad();
+  // x is read only for dW_ih, the weights for every gradient: kept with version checks.
+  autograd::SavedTensor sx(req[3] ? x : Tensor(), false), swih(w_ih, false), swhh(w_hh, false),
+      swhr(w_hr, false);
+  const Dims xs = x.sizes();
+  autograd::record(
+      lstm ? "LstmLayerBackward0" : (gru ? "GruLayerBackward0" : "RnnLayerBackward0"), ins, outs,
+      [=](const TensorList& g) {
+        AXONITE_CHECK(!autograd::grad_enabled(), RuntimeError,
+                      "rnn: double backward through the fused LSTM/GRU kernel is not supported; "
+                      "call backward without create_graph=True (or differentiate a cell-by-cell "
+                      "composite model instead)");
+        cpu::RnnShape sh = shape;  // the lengths pointer must come from the captured copy
+        sh.lengths = lens.defined() ? lens.data<int64_t>() : nullptr;
+        const Tensor xr = req[3] ? plain(sx.unpack()) : Tensor(), wi = plain(swih.unpack()),
+                     wh = plain(swhh.unpack()), wr = plain(swhr.unpack());
+        const Tensor dy = plain(g[0]), dhn = plain(g[1]), dcn = lstm ? plain(g[2]) : Tensor();
+        auto make = [&](int i, const Dims& s) { return req[i] ? Tensor::empty(s, dt) : Tensor(); };
+        TensorList grads{make(0, xs),          make(1, Dims{B, R}),  make(2, Dims{B, H}),
+                         make(3, Dims{GH, I}), make(4, Dims{GH, R}), make(5, Dims{GH}),
+                         make(6, Dims{GH}),    make(7, Dims{P, H})};
+        dispatch_floating(dt, "rnn_layer", [&](auto tag) {
+          using S = typename decltype(tag)::type;
+          const cpu::RnnGrads<S> gr{mut<S>(grads[0]), mut<S>(grads[1]), mut<S>(grads[2]),
+                                    mut<S>(grads[3]), mut<S>(grads[4]), mut<S>(grads[5]),
+                                    mut<S>(grads[6]), mut<S>(grads[7])};
+          cpu::rnn_backward<S>(sh, weights<S>(wi, wh, Tensor(), Tensor(), wr), ptr<S>(xr),
+                               sv.view<S>(), dy.data<S>(), dhn.data<S>(), ptr<S>(dcn), gr);
+        });
+        return grads;
+      });
+  return outs;
+}
+
+}  // namespace ax
