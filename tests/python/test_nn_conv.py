@@ -131,6 +131,22 @@ def test_conv_rows_kernels_torch_parity(torch: Any, case: Any, dtype: Any) -> No
     _check_parity(torch, fa, ft, [xs, ws, (ws[0],)], dtype=dtype)
 
 
+# Weights of >= 65,536 elements take the one-chunk weight gradient with image-batched GEMMs at
+# least 512 columns deep; stride-1 layers get their input gradient from the flipped forward.
+@pytest.mark.parametrize(
+    ("xs", "ws", "kw"),
+    [
+        ((3, 64, 6, 5), (128, 64, 3, 3), {"padding": 1}),
+        ((5, 32, 4, 4), (96, 16, 5, 5), {"padding": 2, "groups": 2}),
+        ((2, 64, 7, 7), (128, 64, 3, 3), {"stride": 2, "dilation": 2, "padding": 1}),
+    ],
+)
+def test_conv_big_weight_torch_parity(torch: Any, xs: Any, ws: Any, kw: Any) -> None:
+    fa = lambda x, w, b: F.conv2d(x, w, b, **kw)
+    ft = lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kw)
+    _check_parity(torch, fa, ft, [xs, ws, (ws[0],)])
+
+
 # conv_transpose with few output channels per group runs the row kernels' input-gradient pass
 # as its forward: (x shape, weight shape (in, out / groups, kh, kw), kwargs).
 ROWS_CONVT_CASES = [
@@ -425,7 +441,11 @@ def test_conv_transpose_output_size(torch: Any) -> None:
 
 @pytest.mark.parametrize(
     ("xshape", "wshape", "stride"),
-    [((7, 6, 13, 11), (8, 3, 3, 3), 2), ((9, 4, 12, 37), (10, 2, 3, 3), (2, 1))],
+    [
+        ((7, 6, 13, 11), (8, 3, 3, 3), 2),
+        ((9, 4, 12, 37), (10, 2, 3, 3), (2, 1)),
+        ((9, 130, 5, 5), (132, 65, 3, 3), 1),  # big weight, flipped-forward input gradient
+    ],
 )
 def test_threads_bit_identical(xshape: Any, wshape: Any, stride: Any) -> None:
     rng = np.random.default_rng(0)

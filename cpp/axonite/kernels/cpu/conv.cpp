@@ -133,12 +133,19 @@ constexpr int64_t kTileElems = int64_t{1} << 17;
 // The weight gradient sums images in this many fixed chunks (fewer when the batch is smaller):
 // the summation order depends on the batch size only, never on the thread count.
 constexpr int64_t kWeightChunks = 8;
+// Weights of at least this many elements are summed in one chunk (see conv_backward_weight),
+// with GEMMs at least kWeightGemmDepth columns deep.
+constexpr int64_t kBigWeight = int64_t{1} << 16;
+constexpr int64_t kWeightGemmDepth = 512;
 // Below this many multiply-adds per image, one thread does the whole batch.
 constexpr int64_t kImageGrainWork = int64_t{1} << 15;
 
 // Grow-only scratch of the calling thread, 64-byte aligned, reserved before any parallel
 // region (so nothing inside one can throw) and reused across calls.
 thread_local ScratchBuffer tl_scratch;
+// The flipped, transposed weights of an input gradient run as a forward convolution (kept apart
+// from tl_scratch, which that forward uses).
+thread_local ScratchBuffer tl_flipped;
 
 // Splits [0, n) into nw contiguous parts and calls f(w, i0, i1) for each part w; part w owns
 // scratch slot w whichever thread runs it.
@@ -645,6 +652,53 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
   });
 }
 
+namespace {
+
+// With stride 1 the input gradient is itself a convolution: gy padded by d * (k - 1) - p and
+// correlated with the weights flipped in space and transposed per group (in <-> out channels),
+// so it runs on the forward kernels (register-blocked, no col2im). The geometry of that forward,
+// or ok = false when this rewrite does not apply: strides other than 1, 1x1 kernels (GEMM
+// already), padding beyond the dilated kernel, or an input size the rewrite cannot reproduce
+// (a transposed convolution's output_padding).
+struct Flipped {
+  bool ok = false;
+  ConvGeom g;
+};
+
+Flipped input_grad_as_forward(const ConvGeom& g) {
+  Flipped f;
+  if (g.pointwise() || g.groups <= 0) return f;
+  f.g = g;
+  f.g.c = g.oc;
+  f.g.oc = g.c;
+  for (int d = 0; d < 3; ++d) {
+    const int64_t reach = g.dil[d] * (g.k[d] - 1);
+    if (g.stride[d] != 1 || g.pad[d] > reach) return f;
+    f.g.in[d] = g.out[d];
+    f.g.out[d] = g.in[d];
+    f.g.pad[d] = reach - g.pad[d];
+    if (g.out[d] + 2 * f.g.pad[d] - reach != g.in[d]) return f;
+  }
+  f.ok = true;
+  return f;
+}
+
+// w' (c, oc / groups, *k) of the rewritten forward: w'[g * Cg + c][o][K - 1 - t] =
+// w[g * OCg + o][c][t].
+template <class T>
+void flip_weights(const ConvGeom& g, const T* w, T* wf) {
+  const int64_t G = g.groups, Cg = g.c / G, OCg = g.oc / G, K = g.k_size();
+  for (int64_t gi = 0; gi < G; ++gi)
+    for (int64_t o = 0; o < OCg; ++o)
+      for (int64_t c = 0; c < Cg; ++c) {
+        const T* src = w + ((gi * OCg + o) * Cg + c) * K;
+        T* dst = wf + ((gi * Cg + c) * OCg + o) * K;
+        for (int64_t t = 0; t < K; ++t) dst[K - 1 - t] = src[t];
+      }
+}
+
+}  // namespace
+
 template <class T>
 void conv_backward_input(const ConvGeom& g, const T* gy, const T* w, const T* b, T* gx) {
   const int64_t G = g.groups, Cg = g.c / G, OCg = g.oc / G, CgK = Cg * g.k_size();
@@ -664,6 +718,11 @@ void conv_backward_input(const ConvGeom& g, const T* gy, const T* w, const T* b,
     return;
   }
   if (use_rows(g)) return rows_backward_input(g, gy, w, b, gx);
+  if (const Flipped f = input_grad_as_forward(g); f.ok) {
+    T* wf = static_cast<T*>(tl_flipped.get(sizeof(T) * static_cast<size_t>(g.oc * CgK)));
+    flip_weights(g, w, wf);
+    return conv_forward(f.g, gy, wf, b, gx);
+  }
   if (const int64_t ipt = images_per_tile(g, CgK); ipt > 1) {
     const int64_t parts = image_parts(g), col_size = round_up(CgK * ipt * out_s, 16);
     const int64_t st_size = round_up(OCg * ipt * out_s, 16), rows = g.out[0] * g.out[1];
@@ -750,14 +809,23 @@ void conv_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
     return;
   }
   if (use_rows(g)) return rows_backward_weight(g, x, gy, gw);
-  const int64_t ipt = images_per_tile(g, CgK);
+  // A large weight (ResNet's 512x512x3x3) with small planes: per-chunk partial weights would
+  // cost more memory traffic than the products, and a GEMM per image would be only out_size
+  // deep. One chunk then, whose GEMMs are at least kWeightGemmDepth columns deep (threads split
+  // the GEMM itself; its sums do not depend on the thread count).
+  const bool big_w = w_size >= kBigWeight;
+  int64_t ipt = images_per_tile(g, CgK);
+  if (big_w && g.n > 1 && out_s < kWeightGemmDepth) {
+    const int64_t want = div_up(kWeightGemmDepth, out_s > 0 ? out_s : 1);
+    ipt = want > ipt ? (want < g.n ? want : g.n) : ipt;
+  }
   const bool pw = g.pointwise() && ipt == 1;
   const int64_t tr = tile_rows(g, CgK), rows = g.out[0] * g.out[1];
   // Per chunk: the column tile, and with image batching the staged output gradients.
   const int64_t st_size = ipt > 1 ? round_up(OCg * ipt * out_s, 16) : 0;
   const int64_t col_size =
       pw ? 0 : (ipt > 1 ? round_up(CgK * ipt * out_s, 16) + st_size : round_up(CgK * tr * OW, 16));
-  const int64_t chunks = g.n < kWeightChunks ? g.n : kWeightChunks;
+  const int64_t chunks = big_w ? 1 : (g.n < kWeightChunks ? g.n : kWeightChunks);
   const int64_t part_size = round_up(w_size, 16);
   T* scratch = static_cast<T*>(
       tl_scratch.get(sizeof(T) * static_cast<size_t>((part_size + col_size) * chunks)));
