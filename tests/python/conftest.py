@@ -1,4 +1,5 @@
-"""Shared pytest setup: deterministic seeds, and the optional PyTorch reference."""
+"""Shared pytest setup: deterministic seeds, the optional PyTorch reference, and fixtures that
+skip a test cleanly when the data package it trains on is not installed."""
 
 from __future__ import annotations
 
@@ -24,3 +25,32 @@ def _seed() -> None:
 def torch():
     """The PyTorch module, or a clean skip where it is not installed."""
     return pytest.importorskip("torch")
+
+
+def require_dataset(loader, **kwargs) -> None:
+    """Skips the calling test when ``loader``'s data package is not installed."""
+    try:
+        loader(**kwargs)
+    except ax.datasets.DatasetNotFoundError as e:
+        pytest.skip(f"dataset not installed: {e}")
+
+
+@pytest.fixture
+def digits_data() -> None:
+    pytest.importorskip("sklearn")
+    require_dataset(ax.datasets.digits)
+
+
+@pytest.fixture
+def mnist_small_data() -> None:
+    require_dataset(ax.datasets.mnist_small, as_numpy=True)
+
+
+@pytest.fixture
+def mnist_data() -> None:
+    require_dataset(ax.datasets.mnist, as_numpy=True)
+
+
+@pytest.fixture
+def fashion_data() -> None:
+    require_dataset(ax.datasets.fashion_mnist, as_numpy=True)

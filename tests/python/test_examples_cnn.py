@@ -13,31 +13,6 @@ import pytest
 import axonite as ax
 from axonite.examples import digits_cnn, lenet
 
-
-def _require(loader, **kwargs) -> None:
-    """Skips the test when ``loader``'s data package is not installed."""
-    try:
-        loader(**kwargs)
-    except ax.datasets.DatasetNotFoundError as e:
-        pytest.skip(f"dataset not installed: {e}")
-
-
-@pytest.fixture
-def digits_data() -> None:
-    pytest.importorskip("sklearn")
-    _require(ax.datasets.digits)
-
-
-@pytest.fixture
-def mnist_small_data() -> None:
-    _require(ax.datasets.mnist_small, as_numpy=True)
-
-
-@pytest.fixture
-def mnist_data() -> None:
-    _require(ax.datasets.mnist, as_numpy=True)
-
-
 # ---------------------------------------------------------------- model shapes (no data)
 
 

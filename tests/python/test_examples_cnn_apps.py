@@ -23,29 +23,6 @@ from axonite.examples import image_retrieval, localization, resnet_fashion
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _require(loader, **kwargs) -> None:
-    """Skips the test when ``loader``'s data package is not installed."""
-    try:
-        loader(**kwargs)
-    except ax.datasets.DatasetNotFoundError as e:
-        pytest.skip(f"dataset not installed: {e}")
-
-
-@pytest.fixture
-def mnist_small_data() -> None:
-    _require(ax.datasets.mnist_small, as_numpy=True)
-
-
-@pytest.fixture
-def mnist_data() -> None:
-    _require(ax.datasets.mnist, as_numpy=True)
-
-
-@pytest.fixture
-def fashion_data() -> None:
-    _require(ax.datasets.fashion_mnist, as_numpy=True)
-
-
 def _assert_png(path: Path) -> None:
     assert path.is_file()
     assert path.read_bytes()[:8] == PNG_MAGIC

@@ -22,23 +22,10 @@ from axonite.examples import augmentation, conv_autoencoder, feature_maps, salie
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _require(loader, **kwargs) -> None:
-    """Skips the test when ``loader``'s data package is not installed."""
-    try:
-        loader(**kwargs)
-    except ax.datasets.DatasetNotFoundError as e:
-        pytest.skip(f"dataset not installed: {e}")
-
-
 @pytest.fixture
-def mnist_small_data() -> None:
+def mnist_small_data(mnist_small_data) -> None:
+    """conftest's fixture, plus matplotlib for the PNGs these examples write."""
     pytest.importorskip("matplotlib")
-    _require(ax.datasets.mnist_small, as_numpy=True)
-
-
-@pytest.fixture
-def mnist_data() -> None:
-    _require(ax.datasets.mnist, as_numpy=True)
 
 
 def _assert_png(path: Path) -> None:
