@@ -54,3 +54,8 @@ def mnist_data() -> None:
 @pytest.fixture
 def fashion_data() -> None:
     require_dataset(ax.datasets.fashion_mnist, as_numpy=True)
+
+
+@pytest.fixture
+def vowels_data() -> None:
+    require_dataset(ax.datasets.japanese_vowels, as_numpy=True)
