@@ -131,6 +131,28 @@ def test_conv_rows_kernels_torch_parity(torch: Any, case: Any, dtype: Any) -> No
     _check_parity(torch, fa, ft, [xs, ws, (ws[0],)], dtype=dtype)
 
 
+# The direct weight gradient: > 4 input channels per group, <= 16 outputs per group, short
+# patches, small planes (LeNet's second layer), with strides, dilation, groups, 1-d and 3-d.
+WGRAD_CASES = [
+    (2, (3, 6, 14, 14), (16, 6, 5, 5), {}),
+    (2, (2, 8, 9, 11), (5, 8, 3, 3), {"stride": 2, "padding": 1}),
+    (2, (2, 10, 7, 9), (12, 5, 3, 2), {"groups": 2, "dilation": (2, 1), "padding": (2, 1)}),
+    (2, (2, 6, 8, 8), (20, 6, 3, 3), {"padding": 1}),  # 20 outputs: two vectors of lanes
+    (1, (2, 6, 20), (7, 6, 5), {"padding": 2, "stride": 3}),
+    (3, (2, 5, 4, 5, 6), (4, 5, 2, 3, 3), {"padding": 1}),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", WGRAD_CASES, ids=_conv_id)
+def test_conv_wgrad_direct_torch_parity(torch: Any, case: Any, dtype: Any) -> None:
+    nd, xs, ws, kw = case
+    name = f"conv{nd}d"
+    fa = lambda x, w, b: getattr(F, name)(x, w, b, **kw)
+    ft = lambda x, w, b: getattr(torch.nn.functional, name)(x, w, b, **kw)
+    _check_parity(torch, fa, ft, [xs, ws, (ws[0],)], dtype=dtype)
+
+
 # Weights of >= 65,536 elements take the one-chunk weight gradient with image-batched GEMMs at
 # least 512 columns deep; stride-1 layers get their input gradient from the flipped forward.
 @pytest.mark.parametrize(
@@ -445,6 +467,7 @@ def test_conv_transpose_output_size(torch: Any) -> None:
         ((7, 6, 13, 11), (8, 3, 3, 3), 2),
         ((9, 4, 12, 37), (10, 2, 3, 3), (2, 1)),
         ((9, 130, 5, 5), (132, 65, 3, 3), 1),  # big weight, flipped-forward input gradient
+        ((11, 12, 9, 9), (16, 6, 5, 5), 1),  # direct weight gradient
     ],
 )
 def test_threads_bit_identical(xshape: Any, wshape: Any, stride: Any) -> None:

@@ -4,3 +4,4 @@
 #include "axonite/kernels/cpu/conv_impl.h"
 #include "axonite/kernels/cpu/conv_ocvec_impl.h"
 #include "axonite/kernels/cpu/conv_rows_impl.h"
+#include "axonite/kernels/cpu/conv_wgrad_impl.h"
