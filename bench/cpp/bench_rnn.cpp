@@ -23,13 +23,11 @@
 #include "axonite/core/cpu_features.h"
 #include "axonite/core/rng.h"
 #include "axonite/ops/rnn.h"
-#include "fma_peak.h"
+#include "fwd_bwd_bench.h"
 
 namespace {
 
-using bench::Clock;
-using bench::measure_peak;
-using bench::seconds_since;
+using bench::median_seconds;
 
 constexpr int64_t kT = 50, kB = 64, kI = 128, kH = 256;
 
@@ -47,29 +45,7 @@ struct RnnCase {
 
 const std::vector<RnnCase> kCases = {{"lstm", 4}, {"gru", 3}};
 
-// Median seconds per call of fn over `repeats` samples; each sample runs fn enough times to last
-// about 50 ms (the Python harness's batch length), after one untimed warm-up call.
-template <class F>
-double median_seconds(const F& fn, int repeats) {
-  auto t0 = Clock::now();
-  fn();
-  const double once = std::max(seconds_since(t0), 1e-7);
-  const int inner = std::max(1, static_cast<int>(0.05 / once));
-  std::vector<double> per_call;
-  for (int r = 0; r < repeats; ++r) {
-    t0 = Clock::now();
-    for (int i = 0; i < inner; ++i) fn();
-    per_call.push_back(seconds_since(t0) / inner);
-  }
-  std::sort(per_call.begin(), per_call.end());
-  return per_call[per_call.size() / 2];
-}
-
-struct Timing {
-  double fwd_s, fwd_bwd_s;
-};
-
-Timing bench_case(const RnnCase& c, int repeats) {
+bench::FwdBwdTiming bench_case(const RnnCase& c, int repeats) {
   const bool lstm = c.mode == "lstm";
   const int64_t gh = c.gates * kH;
   ax::Generator gen(0);
@@ -96,7 +72,7 @@ Timing bench_case(const RnnCase& c, int repeats) {
     return ax::rnn_layer(c.mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, none, none, false);
   };
 
-  Timing t{};
+  bench::FwdBwdTiming t{};
   {
     // Inference: no graph is recorded, as under Python's no_grad().
     ax::autograd::GradModeGuard no_grad(false);
@@ -122,97 +98,18 @@ Timing bench_case(const RnnCase& c, int repeats) {
   return t;
 }
 
-[[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "bench_rnn: %s\nusage: bench_rnn [--threads N ...] [--repeats N] "
-               "[--cases lstm gru]\n",
-               why);
-  std::exit(2);
-}
-
-int parse_positive(const char* flag, const char* s) {
-  char* end = nullptr;
-  const long v = std::strtol(s, &end, 10);
-  if (end == s || *end != '\0' || v < 1 || v > 1024)
-    usage((std::string(flag) + " takes positive integers, got '" + s + "'").c_str());
-  return static_cast<int>(v);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<int> threads = {1, 2};
-  int repeats = 7;
-  std::vector<RnnCase> cases = kCases;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    // Every flag takes the values that follow it up to the next "--" flag, as argparse's nargs.
-    std::vector<const char*> vals;
-    while (i + 1 < argc && std::strncmp(argv[i + 1], "--", 2) != 0) vals.push_back(argv[++i]);
-    if (vals.empty()) usage((flag + " needs a value").c_str());
-    if (flag == "--threads") {
-      threads.clear();
-      for (const char* v : vals) threads.push_back(parse_positive("--threads", v));
-    } else if (flag == "--repeats") {
-      if (vals.size() != 1) usage("--repeats takes one value");
-      repeats = parse_positive("--repeats", vals[0]);
-    } else if (flag == "--cases") {
-      cases.clear();
-      for (const char* v : vals) {
-        const auto it = std::find_if(kCases.begin(), kCases.end(),
-                                     [&](const RnnCase& c) { return c.mode == v; });
-        if (it == kCases.end())
-          usage(("unknown case '" + std::string(v) + "' (lstm, gru)").c_str());
-        cases.push_back(*it);
-      }
-    } else {
-      usage(("unknown argument " + flag).c_str());
+  std::vector<int> threads;
+  int repeats = 0;
+  std::vector<RnnCase> cases;
+  auto find = [](const char* v) -> const RnnCase* {
+    for (const RnnCase& c : kCases) {
+      if (c.mode == v) return &c;
     }
-  }
-
-  const ax::Isa isa = ax::cpu_isa();
-  std::printf("ISA: %s; %u hardware threads; medians of %d samples\n", ax::isa_name(isa),
-              std::thread::hardware_concurrency(), repeats);
-  std::vector<double> peak(threads.size());
-  for (size_t i = 0; i < threads.size(); ++i) {
-    peak[i] = measure_peak(isa, threads[i]);
-    std::printf("FMA peak f32, %d thread(s): %.1f GFLOP/s\n", threads[i], peak[i]);
-  }
-
-  struct Row {
-    std::string label;
-    int threads_idx;
-    double flops, fwd_s, fwd_bwd_s;
+    return nullptr;
   };
-  std::vector<Row> rows;
-  for (size_t ti = 0; ti < threads.size(); ++ti) {
-    ax::set_num_threads(threads[ti]);
-    for (const RnnCase& c : cases) {
-      const Timing t = bench_case(c, repeats);
-      rows.push_back({c.label(), static_cast<int>(ti), c.forward_flops(), t.fwd_s, t.fwd_bwd_s});
-      std::fprintf(stderr, "  %s threads=%d: fwd %.3f ms, fwd+bwd %.3f ms\n", c.label().c_str(),
-                   threads[ti], t.fwd_s * 1e3, t.fwd_bwd_s * 1e3);
-    }
-  }
-  // Re-measure the peak afterwards and divide by the larger value, so a noisy first measurement
-  // cannot inflate the fractions.
-  for (size_t i = 0; i < threads.size(); ++i) {
-    const double again = measure_peak(isa, threads[i]);
-    std::printf("FMA peak f32, %d thread(s), re-measured after the RNN layers: %.1f GFLOP/s\n",
-                threads[i], again);
-    peak[i] = std::max(peak[i], again);
-  }
-
-  std::printf("\n%-34s %-8s %7s %11s %9s %10s\n", "case", "pass", "threads", "median ms", "GFLOP/s",
-              "% of peak");
-  for (const Row& r : rows) {
-    const double pk = peak[r.threads_idx];
-    const int th = threads[r.threads_idx];
-    const double gf = r.flops / r.fwd_s / 1e9, gfb = 3 * r.flops / r.fwd_bwd_s / 1e9;
-    std::printf("%-34s %-8s %7d %11.3f %9.1f %9.1f%%\n", r.label.c_str(), "fwd", th, r.fwd_s * 1e3,
-                gf, 100 * gf / pk);
-    std::printf("%-34s %-8s %7d %11.3f %9.1f %9.1f%%\n", r.label.c_str(), "fwd+bwd", th,
-                r.fwd_bwd_s * 1e3, gfb, 100 * gfb / pk);
-  }
-  return 0;
+  bench::parse_args(argc, argv, "bench_rnn", "lstm gru", kCases, find, &threads, &repeats, &cases);
+  return bench::run_table(cases, threads, repeats, bench_case, "RNN layers");
 }
