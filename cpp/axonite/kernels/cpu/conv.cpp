@@ -43,68 +43,37 @@ AX_DECLARE_ISA(avx2)
 AX_DECLARE_ISA(avx512)
 #undef AX_DECLARE_ISA
 
-template <>
-const ConvPlaneKernels<float>& conv_plane_kernels<float>() {
-  static const ConvPlaneKernels<float>& t =
-      cpu_isa() == Isa::Avx512 ? avx512::conv_plane_table_f32()
-      : cpu_isa() == Isa::Avx2 ? avx2::conv_plane_table_f32()
-                               : generic::conv_plane_table_f32();
-  return t;
+namespace {
+
+// The table of the ISA this CPU runs (only that ISA's table is ever built or called).
+template <class K>
+const K& by_isa(const K& (*avx512_table)(), const K& (*avx2_table)(), const K& (*generic_table)()) {
+  return cpu_isa() == Isa::Avx512 ? avx512_table()
+         : cpu_isa() == Isa::Avx2 ? avx2_table()
+                                  : generic_table();
 }
-template <>
-const ConvPlaneKernels<double>& conv_plane_kernels<double>() {
-  static const ConvPlaneKernels<double>& t =
-      cpu_isa() == Isa::Avx512 ? avx512::conv_plane_table_f64()
-      : cpu_isa() == Isa::Avx2 ? avx2::conv_plane_table_f64()
-                               : generic::conv_plane_table_f64();
-  return t;
-}
-template <>
-const ConvRowKernels<float>& conv_row_kernels<float>() {
-  static const ConvRowKernels<float>& t = cpu_isa() == Isa::Avx512 ? avx512::conv_row_table_f32()
-                                          : cpu_isa() == Isa::Avx2 ? avx2::conv_row_table_f32()
-                                                                   : generic::conv_row_table_f32();
-  return t;
-}
-template <>
-const ConvRowKernels<double>& conv_row_kernels<double>() {
-  static const ConvRowKernels<double>& t = cpu_isa() == Isa::Avx512 ? avx512::conv_row_table_f64()
-                                           : cpu_isa() == Isa::Avx2 ? avx2::conv_row_table_f64()
-                                                                    : generic::conv_row_table_f64();
-  return t;
-}
-template <>
-const ConvWgradKernels<float>& conv_wgrad_kernels<float>() {
-  static const ConvWgradKernels<float>& t =
-      cpu_isa() == Isa::Avx512 ? avx512::conv_wgrad_table_f32()
-      : cpu_isa() == Isa::Avx2 ? avx2::conv_wgrad_table_f32()
-                               : generic::conv_wgrad_table_f32();
-  return t;
-}
-template <>
-const ConvWgradKernels<double>& conv_wgrad_kernels<double>() {
-  static const ConvWgradKernels<double>& t =
-      cpu_isa() == Isa::Avx512 ? avx512::conv_wgrad_table_f64()
-      : cpu_isa() == Isa::Avx2 ? avx2::conv_wgrad_table_f64()
-                               : generic::conv_wgrad_table_f64();
-  return t;
-}
-template <>
-const ConvOcvecKernels<float>& conv_ocvec_kernels<float>() {
-  static const ConvOcvecKernels<float>& t =
-      cpu_isa() == Isa::Avx512 ? avx512::conv_ocvec_table_f32()
-      : cpu_isa() == Isa::Avx2 ? avx2::conv_ocvec_table_f32()
-                               : generic::conv_ocvec_table_f32();
-  return t;
-}
-template <>
-const ConvOcvecKernels<double>& conv_ocvec_kernels<double>() {
-  static const ConvOcvecKernels<double>& t =
-      cpu_isa() == Isa::Avx512 ? avx512::conv_ocvec_table_f64()
-      : cpu_isa() == Isa::Avx2 ? avx2::conv_ocvec_table_f64()
-                               : generic::conv_ocvec_table_f64();
-  return t;
-}
+
+}  // namespace
+
+// getter<T>() of one kernel family for both dtypes, chosen once per process.
+#define AX_CONV_TABLES(Kernels, getter, table)                                   \
+  template <>                                                                    \
+  const Kernels<float>& getter<float>() {                                        \
+    static const Kernels<float>& t =                                             \
+        by_isa(&avx512::table##_f32, &avx2::table##_f32, &generic::table##_f32); \
+    return t;                                                                    \
+  }                                                                              \
+  template <>                                                                    \
+  const Kernels<double>& getter<double>() {                                      \
+    static const Kernels<double>& t =                                            \
+        by_isa(&avx512::table##_f64, &avx2::table##_f64, &generic::table##_f64); \
+    return t;                                                                    \
+  }
+AX_CONV_TABLES(ConvPlaneKernels, conv_plane_kernels, conv_plane_table)
+AX_CONV_TABLES(ConvRowKernels, conv_row_kernels, conv_row_table)
+AX_CONV_TABLES(ConvWgradKernels, conv_wgrad_kernels, conv_wgrad_table)
+AX_CONV_TABLES(ConvOcvecKernels, conv_ocvec_kernels, conv_ocvec_table)
+#undef AX_CONV_TABLES
 
 namespace {
 
