@@ -59,3 +59,13 @@ def fashion_data() -> None:
 @pytest.fixture
 def vowels_data() -> None:
     require_dataset(ax.datasets.japanese_vowels, as_numpy=True)
+
+
+@pytest.fixture
+def shakespeare_data() -> None:
+    require_dataset(ax.datasets.shakespeare)
+
+
+@pytest.fixture
+def sunspots_data() -> None:
+    require_dataset(ax.datasets.sunspots, as_numpy=True)

@@ -21,25 +21,6 @@ from axonite.examples import bidirectional_vs_unidirectional as bidir
 from axonite.examples import char_lm
 from axonite.examples import time_series as ts
 
-
-def _require(loader) -> None:
-    """Skips the calling test when ``loader``'s data is not installed."""
-    try:
-        loader()
-    except ax.datasets.DatasetNotFoundError as e:
-        pytest.skip(f"dataset not installed: {e}")
-
-
-@pytest.fixture
-def shakespeare_data() -> None:
-    _require(ax.datasets.shakespeare)
-
-
-@pytest.fixture
-def sunspots_data() -> None:
-    _require(lambda: ax.datasets.sunspots(as_numpy=True))
-
-
 # ---------------------------------------------------------------- models (no data)
 
 
