@@ -21,6 +21,24 @@ def _seed() -> None:
         torch.manual_seed(0)
 
 
+# Lines for the "Reliability" section printed at the end of the run (README's Reliability
+# table quotes them): each names what was measured with its seed, thread count and N.
+_RELIABILITY_LINES: list[str] = []
+
+
+@pytest.fixture
+def reliability():
+    """``reliability(line)`` records a measured figure for the end-of-run Reliability summary."""
+    return _RELIABILITY_LINES.append
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _RELIABILITY_LINES:
+        terminalreporter.section("Reliability")
+        for line in _RELIABILITY_LINES:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def torch():
     """The PyTorch module, or a clean skip where it is not installed."""
