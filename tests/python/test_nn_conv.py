@@ -251,12 +251,40 @@ def test_conv_ocvec_kernels_torch_parity(torch: Any, case: Any, dtype: Any, bias
     _check_parity(torch, fa, ft, [xs, ws, (ws[0],) if bias else None], dtype=dtype)
 
 
+# The flattened row forward for few outputs per group (<= 8) and more inputs (> 4), 2-d and 1-d
+# stride 1: decoder heads, and the input gradient of layers with <= 8 inputs, which runs as a
+# forward with the channels swapped (LeNet's 6 -> 16 layer: its gradient is a 16 -> 6 forward).
+NARROW_CASES = [
+    (2, (3, 16, 10, 10), (6, 16, 5, 5), {"padding": 4}),  # LeNet conv2's flipped gradient
+    (2, (2, 32, 9, 13), (3, 32, 3, 3), {"padding": 1}),  # an autoencoder's RGB head
+    (2, (2, 12, 7, 30), (1, 12, 3, 5), {"dilation": (2, 1), "padding": (2, 2)}),
+    (2, (2, 20, 6, 8), (8, 10, 3, 3), {"groups": 2, "padding": "same"}),  # two full blocks
+    (2, (2, 9, 5, 41), (5, 9, 2, 4), {}),
+    (1, (2, 10, 37), (4, 10, 5), {"padding": 2}),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding=.same.")
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", NARROW_CASES, ids=_conv_id)
+def test_conv_narrow_output_kernels_torch_parity(
+    torch: Any, case: Any, dtype: Any, bias: bool
+) -> None:
+    nd, xs, ws, kw = case
+    name = f"conv{nd}d"
+    fa = lambda x, w, b: getattr(F, name)(x, w, b, **kw)
+    ft = lambda x, w, b: getattr(torch.nn.functional, name)(x, w, b, **kw)
+    _check_parity(torch, fa, ft, [xs, ws, (ws[0],) if bias else None], dtype=dtype)
+
+
 @pytest.mark.parametrize(
     ("xshape", "wshape", "kw"),
     [
         ((1, 6, 14, 14), (16, 6, 5, 5), {}),  # one image: split into tiles of output rows
         ((3, 24, 5, 14), (40, 24, 3, 3), {"padding": 1}),
         ((5, 8, 4, 4), (70, 8, 3, 3), {"padding": 1, "stride": (1, 2)}),
+        ((5, 32, 9, 13), (3, 32, 3, 3), {"padding": 1}),  # narrow output: flattened rows
     ],
 )
 def test_conv_ocvec_threads_bit_identical(xshape: Any, wshape: Any, kw: Any) -> None:

@@ -3,6 +3,7 @@
 #include "axonite/ops/unary.h"
 
 #include "axonite/autograd/record.h"
+#include "axonite/ops/activation.h"
 #include "axonite/ops/broadcast.h"
 #include "axonite/ops/creation.h"
 #include "axonite/ops/elementwise.h"
@@ -140,9 +141,18 @@ Tensor abs(const Tensor& x) { return unary(UnaryFn::Abs, x); }
 Tensor sign(const Tensor& x) { return unary(UnaryFn::Sign, x); }
 Tensor sin(const Tensor& x) { return unary(UnaryFn::Sin, x); }
 Tensor cos(const Tensor& x) { return unary(UnaryFn::Cos, x); }
-Tensor tanh(const Tensor& x) { return unary(UnaryFn::Tanh, x); }
-Tensor sigmoid(const Tensor& x) { return unary(UnaryFn::Sigmoid, x); }
-Tensor relu(const Tensor& x) { return unary(UnaryFn::Relu, x); }
+// Floating tanh, sigmoid and relu take the activation path: one fused backward pass instead of
+// the two or three elementwise ops of the generic unary backward (3x less memory traffic).
+// Integer inputs keep the unary rules (activation() sends integer relu back here).
+Tensor tanh(const Tensor& x) {
+  return is_floating(x.dtype()) ? activation(Activation::Tanh, x) : unary(UnaryFn::Tanh, x);
+}
+Tensor sigmoid(const Tensor& x) {
+  return is_floating(x.dtype()) ? activation(Activation::Sigmoid, x) : unary(UnaryFn::Sigmoid, x);
+}
+Tensor relu(const Tensor& x) {
+  return is_floating(x.dtype()) ? activation(Activation::Relu, x) : unary(UnaryFn::Relu, x);
+}
 Tensor floor(const Tensor& x) { return unary(UnaryFn::Floor, x); }
 Tensor ceil(const Tensor& x) { return unary(UnaryFn::Ceil, x); }
 Tensor round(const Tensor& x) { return unary(UnaryFn::Round, x); }

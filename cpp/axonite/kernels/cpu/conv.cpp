@@ -99,6 +99,18 @@ bool use_rows(const ConvGeom& g) {
          g.stride[2] == 1 && g.k[0] * g.k[1] <= kConvRowsMaxKRows && !g.pointwise();
 }
 
+// The flattened row forward also when a group has few output channels (at most one register
+// block) but more inputs: an autoencoder's last layer, or the input gradient of a layer with few
+// input channels run as a flipped forward (LeNet's 6 -> 16 layer becomes 16 -> 6). The
+// output-channel-vectorized kernel would fill 6 of 16 lanes there; the flattened rows fill ~75%.
+constexpr int64_t kRowsMaxNarrowOut = 8;
+
+bool use_rows_narrow(const ConvGeom& g) {
+  return g.groups > 0 && g.oc / g.groups <= kRowsMaxNarrowOut && g.in[0] == 1 && g.out[0] == 1 &&
+         g.k[0] == 1 && g.stride[1] == 1 && g.stride[2] == 1 && !g.pointwise() &&
+         (g.c / g.groups) * g.k[1] * g.k[2] <= kConvRowsMaxFlatTaps;
+}
+
 // Output-channel-vectorized direct kernels (conv_ocvec_impl.h) for the forward pass of every
 // other kernel larger than 1x1 (checked after use_direct and use_rows): measured at 1 thread
 // (AVX-512) against im2col + GEMM, 3.6x faster on LeNet's 6 -> 16 (14x14, k5), 1.3-2.8x on
@@ -584,7 +596,7 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
     });
     return;
   }
-  if (use_rows(g)) return rows_forward(g, x, w, b, y);
+  if (use_rows(g) || use_rows_narrow(g)) return rows_forward(g, x, w, b, y);
   if (use_ocvec(g)) return ocvec_conv_forward(g, x, w, b, y);
   if (const int64_t ipt = images_per_tile(g, CgK); ipt > 1) {
     const int64_t parts = image_parts(g), col_size = round_up(CgK * ipt * out_s, 16);
