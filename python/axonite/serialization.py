@@ -55,6 +55,7 @@ STRUCTURE_KEY = "axonite.structure"  # reserved __metadata__ key holding the nes
 _FORMAT = "axonite"
 _VERSION = 1
 _MAX_DEPTH = 64  # nesting levels accepted by save and load (a cycle hits it too)
+_MAX_NDIM = 16  # dimensions of an axonite tensor (kMaxDims in cpp/axonite/core/shape.h)
 
 _SAVE_DTYPES = {
     _C.float32: "float32",
@@ -325,6 +326,22 @@ def _deserialize(data: bytes, name: str) -> tuple[list[tuple[str, dict[str, Any]
     return entries, meta
 
 
+def _check_shape(shape: list[int], tname: str, name: str) -> None:
+    """Shape limits the library does not check. It checks that the shape's product matches the
+    byte span, which a zero-size tensor meets whatever its other dims ([0, 2**62, 2**62] spans
+    0 bytes), so those dims must still give strides that fit in int64 (NumPy and the C++ core
+    would raise their own errors, or overflow); and the core holds at most 16 dims."""
+    if len(shape) > _MAX_NDIM:
+        raise _bad(
+            name,
+            f"tensor {tname!r} has {len(shape)} dimensions; axonite tensors have at most "
+            f"{_MAX_NDIM}",
+        )
+    # 8 bytes: the widest element, whether stored or after widening (F16 -> float32).
+    if math.prod(max(d, 1) for d in shape) * 8 > np.iinfo(np.int64).max:
+        raise _bad(name, f"tensor {tname!r} has shape {shape}, whose strides overflow int64")
+
+
 def _to_array(entry: dict[str, Any], tname: str, name: str) -> np.ndarray:
     dt, shape, buf = entry["dtype"], entry["shape"], entry["data"]
     if dt not in _LOAD_DTYPES:
@@ -333,6 +350,7 @@ def _to_array(entry: dict[str, Any], tname: str, name: str) -> np.ndarray:
             f"tensor {tname!r} has dtype {dt}, which axonite cannot represent "
             f"(loadable: {', '.join(_LOAD_DTYPES)})",
         )
+    _check_shape(shape, tname, name)
     stored, target = _LOAD_DTYPES[dt]
     a = np.frombuffer(buf, dtype=stored)
     if dt == "BF16":
@@ -456,8 +474,9 @@ def load(f: PathOrFile, map_location: object = None, weights_only: bool = True) 
     unpickles, so loading is always as safe as ``weights_only=True``. Other dtypes in foreign
     files load as float32 / int64 (see the module docstring).
 
-    A truncated, corrupted or hostile file raises ValueError naming the file and the problem;
-    a PyTorch ``.pt`` file raises ValueError saying it is not safetensors.
+    A truncated, corrupted or hostile file (a tensor with more than 16 dimensions, or with
+    dims whose strides overflow int64, included) raises ValueError naming the file and the
+    problem; a PyTorch ``.pt`` file raises ValueError saying it is not safetensors.
     """
     del weights_only  # no pickle either way
     _check_map_location(map_location)

@@ -1,7 +1,8 @@
 """ax.save / ax.load: round trips (every dtype, 0-d and empty shapes, views, nested optimizer-like
 state), exchange with PyTorch through safetensors.torch both ways, atomic writes (failures
-mid-write leave the old file intact), and hostile files (targeted cases plus a seeded fuzz run
-in a subprocess): always a clean ValueError/RuntimeError, never a crash and never code run."""
+mid-write leave the old file intact), and hostile files (targeted cases): always a clean
+ValueError, never a crash and never code run. The seeded mutation fuzz run over saved files is
+test_file_fuzz.py."""
 
 from __future__ import annotations
 
@@ -12,9 +13,6 @@ import os
 import pathlib
 import pickle
 import struct
-import subprocess
-import sys
-import textwrap
 from typing import Any
 
 import numpy as np
@@ -524,120 +522,3 @@ def test_loading_a_pickle_never_runs_it(tmp_path: pathlib.Path) -> None:
         with pytest.raises(ValueError, match="is not a"):
             ax.load(p)
     assert not marker.exists()
-
-
-_FUZZ = textwrap.dedent(
-    """
-    import io, json, random, re, struct, sys
-    import numpy as np
-    import axonite as ax
-
-    def check(obj, depth=0):
-        assert depth < 80
-        if isinstance(obj, ax.Tensor):
-            a = obj.numpy()
-            assert a.shape == tuple(obj.shape) and a.size == obj.numel()
-            with np.errstate(all="ignore"):
-                a.sum()
-        elif isinstance(obj, dict):
-            for k, v in obj.items():
-                assert isinstance(k, (str, int))
-                check(v, depth + 1)
-        elif isinstance(obj, (list, tuple)):
-            for v in obj:
-                check(v, depth + 1)
-        else:
-            assert obj is None or isinstance(obj, (bool, int, float, str)), type(obj)
-
-    ax.manual_seed(0)
-    obj = {
-        "model": {"w": ax.randn(4, 3), "b": ax.zeros(4), "n": ax.tensor(3),
-                  "m": ax.tensor([True, False]), "d": ax.randn(2, dtype=ax.float64)},
-        "state": {0: {"step": 3, "buf": ax.randn(3)}, 1: {"step": 2, "buf": None}},
-        "groups": [{"lr": 0.1, "betas": (0.9, 0.99), "params": [0, 1], "best": float("inf")}],
-    }
-    buf = io.BytesIO()
-    ax.save(obj, buf)
-    base = buf.getvalue()
-    hlen = struct.unpack("<Q", base[:8])[0]
-    header = base[8:8 + hlen].decode()
-    rng = random.Random(int(sys.argv[1]))
-
-    def rewrite_header(text):
-        return struct.pack("<Q", len(text.encode())) + text.encode() + base[8 + hlen:]
-
-    def mutate(i):
-        kind = i % 7
-        data = bytearray(base)
-        if kind == 0:  # truncation, dense over the header and the start of the body
-            return bytes(data[: (i // 7) % (hlen + 40)])
-        if kind == 1:  # random bit flips anywhere
-            for _ in range(rng.randint(1, 4)):
-                j = rng.randrange(len(data))
-                data[j] ^= 1 << rng.randrange(8)
-            return bytes(data)
-        if kind == 2:  # bit flips inside the header only
-            for _ in range(rng.randint(1, 3)):
-                j = rng.randrange(8, 8 + hlen)
-                data[j] ^= 1 << rng.randrange(8)
-            return bytes(data)
-        if kind == 3:  # header length rewritten
-            v = rng.choice([0, 1, 7, hlen - 1, hlen + 1, len(base), 2**63 - 1, 2**64 - 1,
-                            rng.randrange(2**64), rng.randrange(hlen * 2)])
-            return struct.pack("<Q", v) + bytes(data[8:])
-        if kind == 4:  # one data offset rewritten
-            nums = list(re.finditer(r"\\[(\\d+),(\\d+)\\]", header))
-            m = rng.choice(nums)
-            g = rng.choice([1, 2])
-            v = rng.choice([0, 1, 4, 8, -1, 2**64, 2**63 - 1, rng.randrange(200)])
-            t = header[: m.start(g)] + str(v) + header[m.end(g):]
-            return rewrite_header(t)
-        if kind == 5:  # one dtype rewritten
-            dts = list(re.finditer(r'"dtype":"(\\w+)"', header))
-            m = rng.choice(dts)
-            v = rng.choice(["F32", "F64", "F16", "BF16", "I64", "I32", "I8", "U8", "BOOL",
-                            "U64", "C64", "F8_E4M3", "XX", ""])
-            return rewrite_header(header[: m.start(1)] + v + header[m.end(1):])
-        # one shape rewritten
-        shs = list(re.finditer(r'"shape":\\[([\\d,]*)\\]', header))
-        m = rng.choice(shs)
-        v = rng.choice(["", "0", "1", "2,2", "4,3", "3,4", "12", "-1", "99999999999",
-                        "4294967296,4294967296,16", "2,2,2,2,2"])
-        return rewrite_header(header[: m.start(1)] + v + header[m.end(1):])
-
-    n = int(sys.argv[2])
-    ok = bad = 0
-    for i in range(n):
-        data = mutate(i)
-        try:
-            out = ax.load(io.BytesIO(data))
-        except (ValueError, RuntimeError):
-            bad += 1
-            continue
-        except BaseException as e:
-            print(f"FAIL mutation {i}: {type(e).__name__}: {e}")
-            sys.exit(3)
-        check(out)
-        ok += 1
-    print(json.dumps({"ok": ok, "rejected": bad}))
-    """
-)
-
-
-def test_fuzzed_files_never_crash(tmp_path: pathlib.Path) -> None:
-    script = tmp_path / "fuzz.py"
-    script.write_text(_FUZZ)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    proc = subprocess.run(
-        [sys.executable, str(script), "1234", "2100"],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
-    assert proc.returncode == 0, (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:])
-    summary = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert summary["ok"] + summary["rejected"] == 2100
-    # Both outcomes occur: the mutations reach the validators and some survive as valid files.
-    assert summary["rejected"] > 1000 and summary["ok"] > 0
