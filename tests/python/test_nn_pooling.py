@@ -159,6 +159,19 @@ def test_avg_pool_float32(torch: Any) -> None:
         _close(ya, yt, 1e-5, 1e-6)
 
 
+@pytest.mark.parametrize("shape", [(3, 6, 28, 28), (2, 16, 10, 10), (1, 2, 2, 30)])
+def test_avg_pool_2x2_tiling_float32(shape: Any, torch: Any) -> None:
+    """Exact 2x2 tilings (LeNet's subsampling) take a dedicated kernel: values and gradients."""
+    a = np.random.default_rng(6).standard_normal(shape).astype(np.float32)
+    xa, xt = ax.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    ya, yt = F.avg_pool2d(xa, 2), torch.nn.functional.avg_pool2d(xt, 2)
+    _close(ya, yt, 1e-6, 1e-7)
+    g = np.random.default_rng(7).standard_normal(tuple(yt.shape)).astype(np.float32)
+    ya.backward(ax.tensor(g))
+    yt.backward(torch.tensor(g))
+    _close(xa.grad, xt.grad, 1e-6, 1e-7)
+
+
 # ---- adaptive pooling --------------------------------------------------------------------------
 
 ADAPTIVE = [

@@ -242,6 +242,80 @@ WPlan<T> plan_w(const LinAxis& c) {
   return pl;
 }
 
+// 2-d maps that tile the plane exactly with 2x2 windows of uniform weights (AvgPool2d(2) on even
+// sizes: LeNet's subsampling). The general two-stage loops spend most of their time on per-row
+// scratch fills at these sizes; these paths do the same arithmetic in the same order (so the
+// bits match), reading and writing each element once. wt: the H-stage weight, wc: the W one.
+template <class T>
+struct Tile2x2 {
+  bool ok = false;
+  T wt = 0, wc = 0;
+};
+
+inline bool uniform_pairs(const LinAxis& a) {
+  if (a.out <= 0 || a.in != 2 * a.out) return false;
+  const double w = a.w[a.off[0]];
+  for (int64_t o = 0; o < a.out; ++o)
+    if (a.cnt[o] != 2 || a.first[o] != 2 * o || a.w[a.off[o]] != w || a.w[a.off[o] + 1] != w)
+      return false;
+  return true;
+}
+
+template <class T>
+Tile2x2<T> tile2x2(const LinMap& m) {
+  Tile2x2<T> t;
+  const LinAxis& A = m.axis[0];
+  if (A.in != 1 || A.out != 1 || A.cnt[0] != 1 || !uniform_pairs(m.axis[1]) ||
+      !uniform_pairs(m.axis[2]))
+    return t;
+  t.ok = true;
+  t.wt = static_cast<T>(A.w[A.off[0]] * m.axis[1].w[m.axis[1].off[0]]);
+  t.wc = static_cast<T>(m.axis[2].w[m.axis[2].off[0]]);
+  return t;
+}
+
+template <class T>
+void tile2x2_forward(const T* x, T* y, int64_t P, int64_t H, int64_t W, const Tile2x2<T>& t) {
+  const int64_t OH = H / 2, OW = W / 2, in_plane = H * W, out_plane = OH * OW;
+  const T wt = t.wt, wc = t.wc;
+  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const T* r0 = x + p * in_plane + 2 * oh * W;
+        const T* r1 = r0 + W;
+        T* yr = y + p * out_plane + oh * OW;
+        for (int64_t o = 0; o < OW; ++o) {
+          const T a = T(0) + wt * r0[2 * o] + wt * r1[2 * o];
+          const T b = T(0) + wt * r0[2 * o + 1] + wt * r1[2 * o + 1];
+          yr[o] = (a + b) * wc;
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void tile2x2_adjoint(const T* gy, T* gx, int64_t P, int64_t H, int64_t W, const Tile2x2<T>& t) {
+  const int64_t OH = H / 2, OW = W / 2, in_plane = H * W, out_plane = OH * OW;
+  const T wt = t.wt, wc = t.wc;
+  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const T* g = gy + p * out_plane + oh * OW;
+        T* r0 = gx + p * in_plane + 2 * oh * W;
+        T* r1 = r0 + W;
+        for (int64_t o = 0; o < OW; ++o) {
+          const T v = T(0) + wt * (g[o] * wc);
+          r0[2 * o] = v;
+          r0[2 * o + 1] = v;
+          r1[2 * o] = v;
+          r1[2 * o + 1] = v;
+        }
+      }
+    }
+  });
+}
+
 // Global pooling (every axis maps its whole input to one output with one weight): the map is
 // scale * sum(plane); returns the scale, or 0 when the map is not of that form.
 double global_scale(const LinMap& m) {
@@ -281,6 +355,7 @@ void resample_forward(const T* x, T* y, int64_t P, const LinMap& m) {
     });
     return;
   }
+  if (const Tile2x2<T> t = tile2x2<T>(m); t.ok) return tile2x2_forward(x, y, P, H, W, t);
   const WPlan<T> pl = plan_w<T>(C);
   parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
     std::vector<T> r(static_cast<size_t>(W));
@@ -340,6 +415,7 @@ void resample_adjoint(const T* gy, T* gx, int64_t P, const LinMap& m) {
     });
     return;
   }
+  if (const Tile2x2<T> t = tile2x2<T>(m); t.ok) return tile2x2_adjoint(gy, gx, P, H, W, t);
   const WPlan<T> pl = plan_w<T>(C);
   parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
     std::vector<T> r(static_cast<size_t>(W));
