@@ -52,8 +52,9 @@ void nll_loss_backward(DType dt, const ClassLossArgs& a, const void* grad, bool 
 
 // Pointwise losses of an input x and a target y (same shape); `param` is delta (Huber) or beta
 // (SmoothL1, > 0). Bce clamps its logs at -100 like PyTorch; BceLogits is
-//   (1 - y) x + (1 + (pw - 1) y) * softplus(-x)   (pw = 1 without pos_weight)
-// with softplus(-x) = max(-x, 0) + log1p(exp(-|x|)), finite for any x.
+//   (1 - y) softplus(x) + pw y softplus(-x)   (pw = 1 without pos_weight)
+// with softplus(+-x) = max(+-x, 0) + log1p(exp(-|x|)): finite for any x, and free of the
+// cancellation in the equal (1 - y) x + (1 + (pw - 1) y) softplus(-x).
 enum class PointwiseLoss : uint8_t { Mse, L1, Huber, SmoothL1, Bce, BceLogits };
 
 struct PointwiseArgs {

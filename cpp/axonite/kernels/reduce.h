@@ -1,5 +1,5 @@
 // Reduction kernels on raw pointers (no Tensor type): sum/prod/max/min of x or of a mapped x
-// (|x|, x^2, (x-s)^2, exp(x-s), |x|^p), and arg-reductions (index of the first max/min).
+// (|x|, x-s, (x-s)^2, exp(x-s), |x|^p), and arg-reductions (index of the first max/min).
 // ops/reduce.cpp owns dtype rules, errors and autograd; it describes the input with a
 // ReduceGeom and gets a contiguous output in the keepdim layout.
 #pragma once
@@ -14,7 +14,7 @@ namespace ax::cpu {
 enum class ReduceOp : uint8_t { Sum, Prod, Max, Min };
 
 // Elementwise map applied before reducing; `s` is the per-output shift, `p` the exponent.
-enum class ReduceMap : uint8_t { None, Abs, Square, SquareShift, ExpShift, PowAbs };
+enum class ReduceMap : uint8_t { None, Abs, Square, Shift, SquareShift, ExpShift, PowAbs };
 
 // Note [Reduction order]
 // Output o (row-major over the kept dims, i.e. the contiguous keepdim output) folds its reduced

@@ -287,10 +287,13 @@ std::pair<Tensor, Tensor> pointwise_grads(PointwiseLoss k, const Tensor& x, cons
     case PointwiseLoss::BceLogits:
       break;
   }
-  if (!pw.defined()) return {sub(sigmoid(x), y), neg(x)};
+  // dx = (1 - y) sigmoid(x) - pw y sigmoid(-x): no 1 - 1 cancellation at large |x| (as the
+  // kernel's bce_logits_dx).
+  const Tensor py = pw.defined() ? mul(pw, y) : y;
+  const Tensor dx = sub(mul(sub(s(1, dt), y), sigmoid(x)), mul(py, sigmoid(neg(x))));
+  if (!pw.defined()) return {dx, neg(x)};
   const Tensor pm1 = sub(pw, s(1, dt));
-  const Tensor lw = add(mul(pm1, y), s(1, dt));
-  return {sub(mul(lw, sigmoid(x)), mul(pw, y)), sub(mul(pm1, softplus_stable(neg(x))), x)};
+  return {dx, sub(mul(pm1, softplus_stable(neg(x))), x)};
 }
 
 // x, y (and pw): same shape and floating dtype.

@@ -313,10 +313,21 @@ Moments moments(const Tensor& x, const RDims& rd, double correction, const char*
                 dtype_name(x.dtype()));
   Moments m;
   m.divisor = std::max(0.0, static_cast<double>(rd.count) - correction);
-  // Two passes (mean, then squared deviations from it) stay accurate for large offsets.
-  m.mean = reduce_raw(x, rd, ReduceOp::Sum, ReduceMap::None, Tensor(), 2.0,
-                      static_cast<double>(rd.count));
-  m.var = reduce_raw(x, rd, ReduceOp::Sum, ReduceMap::SquareShift, m.mean, 2.0, m.divisor);
+  // Corrected two-pass algorithm (Chan, Golub and LeVeque 1983): the mean s is only a float32
+  // (rounded, and summed in float32 runs), and at mean 1e3 / std 1e-2 its error alone would
+  // move the variance by ~1e-4 relative. With d = mean(x - s), the exact identity
+  //   sum (x - m)^2 = sum (x - s)^2 - n d^2
+  // removes that error, and s + d is the better mean.
+  const double n = static_cast<double>(rd.count);
+  const Tensor s0 = reduce_raw(x, rd, ReduceOp::Sum, ReduceMap::None, Tensor(), 2.0, n);
+  const Tensor d = reduce_raw(x, rd, ReduceOp::Sum, ReduceMap::Shift, s0, 2.0, n);
+  m.var = reduce_raw(x, rd, ReduceOp::Sum, ReduceMap::SquareShift, s0, 2.0, m.divisor);
+  autograd::GradModeGuard no_grad(false);
+  m.mean = add(s0, d);
+  if (m.divisor > 0) {  // a zero divisor keeps sum / 0 (inf or nan), as PyTorch
+    const Tensor fix = mul(mul(d, d), s(n / m.divisor, x.dtype()));
+    m.var = clamp(sub(m.var, fix), s(0, x.dtype()), std::nullopt);  // rounding: never below 0
+  }
   return m;
 }
 
@@ -394,21 +405,26 @@ std::pair<Tensor, Tensor> std_mean(const Tensor& x, const Dims& dims, double cor
 Tensor logsumexp(const Tensor& x0, const Dims& dims, bool keepdim) {
   const Tensor x = is_floating(x0.dtype()) ? x0 : to_dtype(x0, kDefaultFloat);
   const RDims rd = make_rdims(x, dims, keepdim, "logsumexp");
-  Tensor y;
+  Tensor y, shift;
   if (rd.count == 0) {
     y = full(rd.out, -std::numeric_limits<double>::infinity(), x.dtype());
+    shift = full(rd.out, 0.0, x.dtype());
   } else {
     autograd::GradModeGuard no_grad(false);
     // Shift by the max, except where it is infinite (all -inf, or a +inf present).
     const Tensor m = reduce_raw(x, rd, ReduceOp::Max);
-    const Tensor shift = where(eq(abs(m), s(INFINITY, m.dtype())), s(0, m.dtype()), m);
+    shift = where(eq(abs(m), s(INFINITY, m.dtype())), s(0, m.dtype()), m);
     const Tensor se = reduce_raw(x, rd, ReduceOp::Sum, ReduceMap::ExpShift, shift);
     y = add(log(se), shift);
   }
   if (autograd::needs_grad(x)) {
-    autograd::SavedTensor sx(x, false), sy(y, true);
-    autograd::record("LogsumexpBackward0", {x}, y, [rd, sx, sy](const Tensor& g) {
-      const Tensor w = exp(sub(sx.unpack(), expand_back(sy.unpack(), rd)));  // softmax weights
+    autograd::SavedTensor sx(x, false);
+    autograd::record("LogsumexpBackward0", {x}, y, [rd, sx, shift](const Tensor& g) {
+      // Softmax weights. exp(x - y) with the rounded output y would be off by an ulp of y
+      // (5e-4 relative at 1e4, a factor 2 at 1e38), so they come from x - shift, whose
+      // log-sum-exp is small and exact enough. Non-finite rows give torch's nan/0 pattern.
+      const Tensor xs = sub(sx.unpack(), expand_back(shift, rd));
+      const Tensor w = exp(sub(xs, logsumexp(xs, rd.dims, true)));
       return TensorList{mul(expand_back(g, rd), w)};
     });
   }

@@ -307,6 +307,8 @@ void reduce_float(ReduceOp op, ReduceMap map, const ReduceGeom& g, const ReduceA
         return reduce_typed<SumR, RM::Abs, T>(g, a);
       case RM::Square:
         return reduce_typed<SumR, RM::Square, T>(g, a);
+      case RM::Shift:
+        return reduce_typed<SumR, RM::Shift, T>(g, a);
       case RM::SquareShift:
         return reduce_typed<SumR, RM::SquareShift, T>(g, a);
       case RM::ExpShift:

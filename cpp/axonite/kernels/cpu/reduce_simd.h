@@ -167,6 +167,7 @@ inline T map1(T x, T s, T p) {
     // x <= 0 ? 0 - x : x maps -0.0 to +0.0 and keeps NaN.
     if constexpr (M == ReduceMap::Abs) return x <= T(0) ? T(0) - x : x;
     if constexpr (M == ReduceMap::Square) return x * x;
+    if constexpr (M == ReduceMap::Shift) return x - s;
     if constexpr (M == ReduceMap::SquareShift) return (x - s) * (x - s);
     if constexpr (M == ReduceMap::ExpShift) return math::exp<T>(x - s);
     if constexpr (M == ReduceMap::PowAbs) return std::pow(x <= T(0) ? T(0) - x : x, p);
@@ -178,6 +179,7 @@ AX_VINLINE V mapv(const V& x, const V& s) {
   if constexpr (M == ReduceMap::None) return x;
   if constexpr (M == ReduceMap::Abs) return (x <= V{}) ? V{} - x : x;
   if constexpr (M == ReduceMap::Square) return x * x;
+  if constexpr (M == ReduceMap::Shift) return x - s;
   if constexpr (M == ReduceMap::SquareShift) return (x - s) * (x - s);
   return x;  // staged maps never get here
 }
