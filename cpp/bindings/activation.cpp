@@ -9,6 +9,26 @@ namespace {
 using ax::Activation;
 using ax::ActParams;
 
+// relu6 runs the hardtanh kernel and selu the elu one, and the kernels name themselves in their
+// errors; a message led by another op's name ("hardtanh: ...", or "hardtanh_: ..." in place) is
+// re-led by `name`, the op the user called.
+template <class F>
+Tensor named(const char* name, const F& f) {
+  try {
+    return f();
+  } catch (const ax::Error& e) {
+    const std::string msg = e.what();
+    const size_t colon = msg.find(": ");
+    const std::string head = msg.substr(0, colon == std::string::npos ? 0 : colon);
+    const bool is_op =
+        !head.empty() &&
+        head.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
+    const bool inplace = is_op && head.back() == '_';  // "hardtanh_: ..." becomes "relu6_: ..."
+    if (!is_op || head.substr(0, head.size() - inplace) == name) throw;
+    throw ax::Error(e.kind(), name + std::string(inplace ? "_" : "") + msg.substr(colon));
+  }
+}
+
 // Binds `name(input, ...)` and its in-place twin `name_` for an activation whose parameters
 // come from `params(args...)`.
 template <class... Args, class P>
@@ -16,16 +36,20 @@ void bind_act(py::module_& nn, const char* name, Activation op, P params, bool i
               const char* doc) {
   nn.def(
       name,
-      [op, params](const Tensor& x, Args... a) {
-        const ActParams p = params(a...);
-        return maybe_release(x.numel(), [&] { return ax::activation(op, x, p); });
+      [op, params, name](const Tensor& x, Args... a) {
+        return named(name, [&] {
+          const ActParams p = params(a...);
+          return maybe_release(x.numel(), [&] { return ax::activation(op, x, p); });
+        });
       },
       doc);
   if (!inplace) return;
   nn.def((std::string(name) + "_").c_str(),
-         [op, params](const Tensor& x, Args... a) {
-           const ActParams p = params(a...);
-           return maybe_release(x.numel(), [&] { return ax::activation_(op, x, p); });
+         [op, params, name](const Tensor& x, Args... a) {
+           return named(name, [&] {
+             const ActParams p = params(a...);
+             return maybe_release(x.numel(), [&] { return ax::activation_(op, x, p); });
+           });
          },
          doc);
 }

@@ -72,6 +72,21 @@ inline int64_t numel_of(const Dims& s) {
   return n;
 }
 
+// Note [Allocation size checks]: every shape that becomes an allocation passes through
+// checked_nbytes (Tensor::empty does it; ops that build large side tables first, such as pooling
+// maps, call it up front with their own name). A product of sizes that wraps around int64 would
+// allocate a small buffer for a huge tensor, and kernels would write far outside it; a request
+// beyond the machine's memory either fails late with a vague error or, with overcommit, hangs
+// touching pages. Both are refused with a message naming `op` and the shape.
+
+// Elements of a tensor of `sizes`: ValueError naming `op` for a negative size, RuntimeError when
+// the product exceeds int64 (a zero size anywhere makes it 0, as in PyTorch).
+int64_t checked_numel(const Dims& sizes, const char* op);
+
+// Bytes of a contiguous tensor of `sizes` with `itemsize`-byte elements: checked_numel, then a
+// RuntimeError naming `op` past 2**63 bytes or past the machine's RAM + swap.
+size_t checked_nbytes(const Dims& sizes, size_t itemsize, const char* op);
+
 inline Dims contiguous_strides(const Dims& sizes) {
   Dims st(sizes.size());
   int64_t acc = 1;

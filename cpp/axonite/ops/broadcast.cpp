@@ -31,6 +31,7 @@ Tensor expand(const Tensor& x, const Dims& sizes) {
     st[i] = have == want ? x.strides()[j] : 0;
   }
   if (out == x.sizes()) return x;
+  checked_numel(out, "expand");  // a view, but its element count must still fit int64
   Tensor y = x.as_strided_view(out, st, x.offset());
   if (autograd::needs_grad(x)) {
     const Dims in_shape = x.sizes();

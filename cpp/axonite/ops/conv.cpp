@@ -417,7 +417,11 @@ Tensor pad(const Tensor& input, const Dims& pads, const std::string& mode, doubl
   for (int j = 0; j < k; ++j) {
     const int dim = nd - k + j;
     const int64_t left = pads[2 * (k - 1 - j)], right = pads[2 * (k - 1 - j) + 1];
-    const int64_t L = input.size(dim), O = L + left + right;
+    const int64_t L = input.size(dim);
+    int64_t O = 0;
+    AXONITE_CHECK(!__builtin_add_overflow(L, left, &O) && !__builtin_add_overflow(O, right, &O),
+                  RuntimeError, "pad: padding (", left, ", ", right, ") of dim ", dim,
+                  " is too large for input shape ", shape_str(input.sizes()));
     AXONITE_CHECK(O >= 0, ValueError, "pad: padding (", left, ", ", right, ") of dim ", dim,
                   " leaves a negative size for input shape ", shape_str(input.sizes()));
     if (!constant) {
@@ -436,6 +440,8 @@ Tensor pad(const Tensor& input, const Dims& pads, const std::string& mode, doubl
                       shape_str(input.sizes()), ")");
     }
     plan->out_sizes[dim] = O;
+    // The index map below takes O entries: size-check before building it.
+    checked_nbytes(plan->out_sizes, itemsize(input.dtype()), "pad");
     plan->in.push_back(L);
     plan->out.push_back(O);
     std::vector<int64_t> m(static_cast<size_t>(O));

@@ -57,24 +57,30 @@ void fill_int_(const Tensor& t, int64_t value) {
 }
 
 Tensor zeros(const Dims& sizes, DType dtype) {
+  checked_nbytes(sizes, itemsize(dtype), "zeros");
   Tensor t = Tensor::empty(sizes, dtype);
   std::memset(t.raw_data(), 0, static_cast<size_t>(t.numel()) * itemsize(dtype));
   return t;
 }
 
 Tensor full(const Dims& sizes, double value, DType dtype) {
+  checked_nbytes(sizes, itemsize(dtype), "full");
   Tensor t = Tensor::empty(sizes, dtype);
   fill_(t, value);
   return t;
 }
 
 Tensor full_int(const Dims& sizes, int64_t value, DType dtype) {
+  checked_nbytes(sizes, itemsize(dtype), "full");
   Tensor t = Tensor::empty(sizes, dtype);
   fill_int_(t, value);
   return t;
 }
 
-Tensor ones(const Dims& sizes, DType dtype) { return full(sizes, 1.0, dtype); }
+Tensor ones(const Dims& sizes, DType dtype) {
+  checked_nbytes(sizes, itemsize(dtype), "ones");
+  return full(sizes, 1.0, dtype);
+}
 Tensor empty_like(const Tensor& t) { return Tensor::empty(t.sizes(), t.dtype()); }
 Tensor zeros_like(const Tensor& t) { return zeros(t.sizes(), t.dtype()); }
 Tensor ones_like(const Tensor& t) { return ones(t.sizes(), t.dtype()); }
@@ -106,7 +112,8 @@ __extension__ typedef unsigned __int128 u128;
 
 // out[i] = f(i) for a fresh 1-d tensor of n elements.
 template <class F>
-Tensor generate(int64_t n, DType dtype, const F& f) {
+Tensor generate(int64_t n, DType dtype, const char* op, const F& f) {
+  checked_nbytes(Dims{n}, itemsize(dtype), op);
   Tensor out = Tensor::empty(Dims{n}, dtype);
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -139,7 +146,7 @@ Tensor arange(double start, double end, double step, DType dtype) {
   AXONITE_CHECK(size_d >= 0 && size_d < 9.2e18, RuntimeError,
                 "arange: invalid size, possible overflow? (start=", start, ", end=", end,
                 ", step=", step, ")");
-  return generate(static_cast<int64_t>(size_d), dtype,
+  return generate(static_cast<int64_t>(size_d), dtype, "arange",
                   [=](int64_t i) { return start + step * static_cast<double>(i); });
 }
 
@@ -155,7 +162,8 @@ Tensor arange_int(int64_t start, int64_t end, int64_t step, DType dtype) {
   // ceil((end - start) / step) in 128 bits: end - start can exceed int64.
   const i128 span = static_cast<i128>(end) - start;
   const i128 n = (span + step - (step > 0 ? 1 : -1)) / step;
-  return generate(static_cast<int64_t>(n), dtype, [=](int64_t i) { return start + step * i; });
+  return generate(static_cast<int64_t>(n), dtype, "arange",
+                  [=](int64_t i) { return start + step * i; });
 }
 
 Tensor linspace(double start, double end, int64_t steps, DType dtype) {
@@ -171,7 +179,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype) {
     using S = std::conditional_t<std::is_floating_point_v<T>, T, double>;
     const S a = static_cast<S>(static_cast<T>(start)), b = static_cast<S>(static_cast<T>(end));
     const S step = (b - a) / static_cast<S>(steps - 1);
-    return generate(steps, dtype, [=](int64_t i) {
+    return generate(steps, dtype, "linspace", [=](int64_t i) {
       return i < half ? a + step * static_cast<S>(i) : b - step * static_cast<S>(steps - i - 1);
     });
   });
@@ -188,7 +196,7 @@ Tensor logspace(double start, double end, int64_t steps, double base, DType dtyp
     using S = std::conditional_t<std::is_floating_point_v<T>, T, double>;
     const S a = static_cast<S>(start), b = static_cast<S>(end), bs = static_cast<S>(base);
     const S step = (b - a) / static_cast<S>(steps - 1);
-    return generate(steps, dtype, [=](int64_t i) {
+    return generate(steps, dtype, "logspace", [=](int64_t i) {
       return std::pow(
           bs, i < half ? a + step * static_cast<S>(i) : b - step * static_cast<S>(steps - i - 1));
     });
@@ -198,6 +206,7 @@ Tensor logspace(double start, double end, int64_t steps, double base, DType dtyp
 Tensor eye(int64_t n, int64_t m, DType dtype) {
   AXONITE_CHECK(n >= 0, RuntimeError, "eye: n must be greater or equal to 0, got ", n);
   AXONITE_CHECK(m >= 0, RuntimeError, "eye: m must be greater or equal to 0, got ", m);
+  checked_nbytes(Dims{n, m}, itemsize(dtype), "eye");
   Tensor out = zeros(Dims{n, m}, dtype);
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -296,6 +305,7 @@ Tensor checked_probs(const Tensor& p, const Dims& shape, const char* op) {
 
 Tensor rand(const Dims& sizes, DType dtype, Generator* gen) {
   check_floating(dtype, "rand");
+  checked_nbytes(sizes, itemsize(dtype), "rand");
   Tensor t = Tensor::empty(sizes, dtype);
   fill_uniform(t, 0.0, 1.0, generator_or_default(gen).next_stream());
   return t;
@@ -303,6 +313,7 @@ Tensor rand(const Dims& sizes, DType dtype, Generator* gen) {
 
 Tensor randn(const Dims& sizes, DType dtype, Generator* gen) {
   check_floating(dtype, "randn");
+  checked_nbytes(sizes, itemsize(dtype), "randn");
   Tensor t = Tensor::empty(sizes, dtype);
   fill_normal(t, 0.0, 1.0, generator_or_default(gen).next_stream());
   return t;
@@ -316,6 +327,7 @@ Tensor randint(int64_t low, int64_t high, const Dims& sizes, DType dtype, Genera
                 low, ", ", high, ") is out of bounds for dtype bool");
   const PhiloxStream s = generator_or_default(gen).next_stream();
   const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+  checked_nbytes(sizes, itemsize(DType::Int64), "randint");
   Tensor ints = Tensor::empty(sizes, DType::Int64);
   rng::randint(ints.data<int64_t>(), ints.numel(), s, low, range);
   if (dtype == DType::Int64) return ints;
@@ -327,6 +339,7 @@ Tensor randint(int64_t low, int64_t high, const Dims& sizes, DType dtype, Genera
 Tensor randperm(int64_t n, DType dtype, Generator* gen) {
   AXONITE_CHECK(n >= 0, RuntimeError, "randperm: n must be non-negative, got ", n);
   check_not_bool(dtype, "randperm");
+  checked_nbytes(Dims{n, 2}, sizeof(int64_t), "randperm");  // the permutation + its random bits
   const PhiloxStream s = generator_or_default(gen).next_stream();
   Tensor perm = Tensor::empty(Dims{n}, DType::Int64);
   int64_t* p = perm.data<int64_t>();

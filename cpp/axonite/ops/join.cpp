@@ -136,9 +136,12 @@ Tensor cat(const TensorList& tensors, int64_t dim) {
                     ref->sizes()[k], " but got size ", t.sizes()[k], " for tensor number ", i,
                     " in the list");
     }
-    out_sizes[d] += t.sizes()[d];
+    AXONITE_CHECK(!__builtin_add_overflow(out_sizes[d], t.sizes()[d], &out_sizes[d]), RuntimeError,
+                  "cat: the total size along dimension ", d,
+                  " is too large (more than 2**63 elements) at tensor number ", i, " in the list");
     parts.push_back(t);
   }
+  checked_nbytes(out_sizes, itemsize(dtype), "cat");
   Tensor y = cat_raw(parts, out_sizes, d, dtype);
   if (autograd::any_needs_grad(tensors)) {
     autograd::record("CatBackward0", tensors, y, [m = metas(tensors, d), d](const Tensor& g) {
@@ -330,9 +333,12 @@ TensorList unbind(const Tensor& x, int64_t dim) {
 
 // ---- copying shape ops ------------------------------------------------------------------------
 
-Tensor repeat(const Tensor& x, const Dims& repeats) {
+namespace {
+
+// repeat, with errors naming `op` (repeat or tile).
+Tensor repeat_as(const Tensor& x, const Dims& repeats, const char* op) {
   const int m = repeats.size(), lead = m - x.dim();
-  AXONITE_CHECK(lead >= 0, RuntimeError, "repeat: Number of dimensions of repeat dims (", m,
+  AXONITE_CHECK(lead >= 0, RuntimeError, op, ": Number of dimensions of repeat dims (", m,
                 ") can not be smaller than number of dimensions of tensor (", x.dim(), ")");
   // Each repeated dim i becomes a pair (r_i, s_i): the source reads it with stride 0 for r_i,
   // and the output is the same pair laid out contiguously.
@@ -340,9 +346,10 @@ Tensor repeat(const Tensor& x, const Dims& repeats) {
   std::vector<int64_t> repeat_dims;  // positions of the r_i dims in the split shape
   for (int i = 0; i < m; ++i) {
     const int64_t r = repeats[i], s = i < lead ? 1 : x.sizes()[i - lead];
-    AXONITE_CHECK(r >= 0, RuntimeError, "repeat: Trying to create tensor with negative dimension ",
-                  r, ": ", shape_str(repeats));
-    out_sizes[i] = r * s;
+    AXONITE_CHECK(r >= 0, RuntimeError, op, ": Trying to create tensor with negative dimension ", r,
+                  ": ", shape_str(repeats));
+    AXONITE_CHECK(!__builtin_mul_overflow(r, s, &out_sizes[i]), RuntimeError, op, ": size ", s,
+                  " repeated ", r, " times is too large (more than 2**63 elements)");
     if (r != 1) {
       repeat_dims.push_back(split_sizes.size());
       split_sizes.push_back(r);
@@ -351,6 +358,7 @@ Tensor repeat(const Tensor& x, const Dims& repeats) {
     split_sizes.push_back(s);
     src_strides.push_back(i < lead ? 0 : x.strides()[i - lead]);
   }
+  checked_nbytes(out_sizes, itemsize(x.dtype()), op);
   Tensor y = Tensor::empty(out_sizes, x.dtype());
   if (y.numel() > 0) {
     detail::cast_into(
@@ -370,10 +378,14 @@ Tensor repeat(const Tensor& x, const Dims& repeats) {
   return y;
 }
 
+}  // namespace
+
+Tensor repeat(const Tensor& x, const Dims& repeats) { return repeat_as(x, repeats, "repeat"); }
+
 Tensor tile(const Tensor& x, const Dims& dims) {
   Dims reps = dims;
   while (reps.size() < x.dim()) reps.insert(0, 1);
-  return repeat(x, reps);
+  return repeat_as(x, reps, "tile");
 }
 
 Tensor flip(const Tensor& x, const Dims& dims) {

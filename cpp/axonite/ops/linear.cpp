@@ -59,6 +59,21 @@ bool simple_bias(const Tensor& b, int64_t out) {
   return b.dim() == 0 || (b.dim() == 1 && (b.size(0) == out || b.size(0) == 1));
 }
 
+// y + b for a bias the fused path cannot pre-fill. The shapes are checked here so that a bad
+// bias is reported by linear, naming the bias, rather than by the add inside it.
+Tensor add_bias(const Tensor& y, const Tensor& b, const Tensor& x, const Tensor& w) {
+  const Dims &ys = y.sizes(), &bs = b.sizes();
+  bool ok = true;
+  for (int i = 1; i <= bs.size(); ++i) {
+    const int64_t bi = bs[bs.size() - i], yi = i <= ys.size() ? ys[ys.size() - i] : 1;
+    ok = ok && (bi == yi || bi == 1 || yi == 1);
+  }
+  AXONITE_CHECK(ok, RuntimeError, "linear: bias of shape ", shape_str(bs),
+                " is not broadcastable to the output shape ", shape_str(ys), " (input shape ",
+                shape_str(x.sizes()), ", weight shape ", shape_str(w.sizes()), ")");
+  return add(y, b);
+}
+
 // x: (*, in), w: (out, in), b: simple or undefined -> (*, out); no autograd.
 Tensor linear_raw(const Tensor& x, const Tensor& w, const Tensor& b) {
   const int64_t in = w.size(1), out = w.size(0);
@@ -166,7 +181,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
                   c_type(bias.dtype()), " != ", c_type(input.dtype()));
   if (weight.dim() == 1) {  // (*, in) @ (in,) -> (*): a matrix-vector product
     const Tensor y = matmul(input, weight);
-    return bias.defined() ? add(y, bias) : y;
+    return bias.defined() ? add_bias(y, bias, input, weight) : y;
   }
   const int64_t in = weight.size(1), out = weight.size(0);
   const int64_t in_x = input.sizes()[input.dim() - 1];
@@ -175,7 +190,8 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
          lead_rows(input.sizes()), "x", in_x, " and ", in, "x", out, "); input shape ",
          shape_str(input.sizes()), ", weight shape ", shape_str(weight.sizes()));
   }
-  if (bias.defined() && !simple_bias(bias, out)) return add(linear(input, weight), bias);
+  if (bias.defined() && !simple_bias(bias, out))
+    return add_bias(linear(input, weight), bias, input, weight);
 
   Tensor y = linear_raw(input, weight, bias);
   if (autograd::any_needs_grad({input, weight, bias})) {

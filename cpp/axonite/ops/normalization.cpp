@@ -173,8 +173,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   check_param(weight, "weight", C, dt, op);
   check_param(bias, "bias", C, dt, op);
   if (training) {
-    AXONITE_CHECK(N * S != 1, ValueError,
-                  "Expected more than 1 value per channel when training, got input size ",
+    AXONITE_CHECK(N * S != 1, ValueError, op,
+                  ": Expected more than 1 value per channel when training, got input size ",
                   shape_str(input.sizes()));
   } else {
     AXONITE_CHECK(running_mean.defined() && running_var.defined(), RuntimeError,

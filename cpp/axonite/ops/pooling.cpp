@@ -184,12 +184,16 @@ cpu::PoolAxis adaptive_max_axis(int64_t in, int64_t out) {
   return a;
 }
 
-Dims check_output_size(const std::string& op, const Dims& output_size, int nsp) {
+// Also size-checks the whole output (N, C, *output_size): the adaptive maps and the unpool
+// scatter cost O(output size) before any allocation would refuse it (Note [Allocation size
+// checks]), so 2**40 columns must fail here rather than hang building tables.
+Dims check_output_size(const std::string& op, const Tensor& xb, const Dims& output_size, int nsp) {
   AXONITE_CHECK(output_size.size() == nsp, RuntimeError, op, ": output_size must have ", nsp,
                 " entries, got ", shape_str(output_size));
   for (int64_t v : output_size)
     AXONITE_CHECK(v >= 0, RuntimeError, op, ": output_size must be non-negative, got ",
                   shape_str(output_size));
+  checked_nbytes(with_lead(xb, output_size), itemsize(xb.dtype()), op.c_str());
   return output_size;
 }
 
@@ -356,7 +360,7 @@ Tensor adaptive_avg_pool(const Tensor& input, int nsp, const Dims& output_size) 
   check_nsp(nsp, "adaptive_avg_pool");
   const std::string op = detail::op_name("adaptive_avg_pool", nsp);
   const Tensor xb = detail::batched_input(input, nsp, op);
-  check_output_size(op, output_size, nsp);
+  check_output_size(op, xb, output_size, nsp);
   auto map = std::make_shared<cpu::LinMap>();
   map->axis[0] = map->axis[1] = map->axis[2] = unit_lin_axis();
   for (int j = 0; j < nsp; ++j)
@@ -370,7 +374,7 @@ TensorList adaptive_max_pool(const Tensor& input, int nsp, const Dims& output_si
   check_nsp(nsp, "adaptive_max_pool");
   const std::string op = detail::op_name("adaptive_max_pool", nsp);
   const Tensor xb = detail::batched_input(input, nsp, op);
-  check_output_size(op, output_size, nsp);
+  check_output_size(op, xb, output_size, nsp);
   cpu::PoolAxis axes[3] = {unit_pool_axis(), unit_pool_axis(), unit_pool_axis()};
   for (int j = 0; j < nsp; ++j)
     axes[3 - nsp + j] = adaptive_max_axis(xb.size(2 + j), output_size[j]);
@@ -387,7 +391,7 @@ Tensor max_unpool(const Tensor& input, const Tensor& indices, int nsp, const Dim
   AXONITE_CHECK(indices.sizes() == input.sizes(), RuntimeError, op,
                 ": expected indices of the input's shape ", shape_str(input.sizes()),
                 ", got shape ", shape_str(indices.sizes()));
-  check_output_size(op, output_size, nsp);
+  check_output_size(op, xb, output_size, nsp);
   const int64_t P = xb.size(0) * xb.size(1), out_plane = numel_of(output_size);
   const int64_t in_plane = P > 0 ? xb.numel() / P : 0;
   const Tensor ic = contiguous(indices);

@@ -99,6 +99,11 @@ Tensor interpolate(const Tensor& input, const Dims& output_size, const std::stri
     AXONITE_CHECK(input.size(2 + i) > 0 && output_size[i] > 0, RuntimeError, op,
                   ": Input and output sizes should be greater than 0, but got input of shape ",
                   shape_str(input.sizes()), " and output_size=", shape_str(output_size));
+  {  // the per-axis maps below take O(output size) memory and time: size-check first
+    Dims full{input.size(0), input.size(1)};
+    for (int64_t v : output_size) full.push_back(v);
+    checked_nbytes(full, itemsize(input.dtype()), op);
+  }
   if (mode == "area") return adaptive_avg_pool(input, nsp, output_size);
   const bool nearest = mode == "nearest", exact = mode == "nearest-exact";
   static const char* const kLinear[3] = {"linear", "bilinear", "trilinear"};

@@ -324,14 +324,20 @@ Tensor one_hot(const Tensor& x, int64_t num_classes) {
   const int64_t n = xc.numel();
   const int64_t* v = xc.data<int64_t>();
   if (num_classes == -1) {
-    AXONITE_CHECK(n > 0, RuntimeError, "Can not infer total number of classes from empty tensor.");
+    AXONITE_CHECK(n > 0, RuntimeError,
+                  "one_hot: Can not infer total number of classes from empty tensor.");
     num_classes = *std::max_element(v, v + n) + 1;
   }
   const int64_t bad = cpu::find_out_of_range(v, n, 0, std::max<int64_t>(num_classes, 0));
-  AXONITE_CHECK(bad < 0 || v[bad] >= 0, RuntimeError, "Class values must be non-negative.");
-  AXONITE_CHECK(bad < 0, RuntimeError, "Class values must be smaller than num_classes.");
+  AXONITE_CHECK(bad < 0 || v[bad] >= 0, RuntimeError,
+                "one_hot: class values must be non-negative, got ", bad < 0 ? 0 : v[bad]);
+  AXONITE_CHECK(bad < 0, RuntimeError,
+                "one_hot: class values must be smaller than num_classes, got class ", v[bad],
+                " with num_classes ", num_classes);
   Dims shape = x.sizes();
   shape.push_back(num_classes);
+  // max + 1 classes can ask for 2**62 columns: refuse before the fill writes past the buffer.
+  checked_nbytes(shape, itemsize(DType::Int64), "one_hot");
   Tensor y = zeros(shape, DType::Int64);
   int64_t* o = y.data<int64_t>();
   parallel_for(0, n, 1 << 16, [&](int64_t s, int64_t e) {

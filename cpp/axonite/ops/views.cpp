@@ -37,6 +37,7 @@ Dims infer_shape(const Dims& shape, int64_t numel, const char* op) {
   Dims out = shape;
   int infer = -1;
   int64_t prod = 1;
+  bool overflow = false;  // a wrapped product could equal numel and pass (e.g. [2**62 + 1, 4])
   for (int i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       AXONITE_CHECK(infer < 0, RuntimeError, op, ": only one dimension can be inferred, got shape ",
@@ -45,9 +46,11 @@ Dims infer_shape(const Dims& shape, int64_t numel, const char* op) {
     } else {
       AXONITE_CHECK(shape[i] >= 0, RuntimeError, op, ": invalid shape dimension ", shape[i],
                     " at index ", i, " of shape ", shape_str(shape));
-      prod *= shape[i];
+      overflow = __builtin_mul_overflow(prod, shape[i], &prod) || overflow;
     }
   }
+  AXONITE_CHECK(!overflow || prod == 0, RuntimeError, op, ": shape '", shape_str(shape),
+                "' is invalid for input of size ", numel, " (it has more than 2**63 elements)");
   if (infer >= 0) {
     AXONITE_CHECK(prod != 0 && numel % prod == 0, RuntimeError, op, ": shape '", shape_str(shape),
                   "' is invalid for input of size ", numel);

@@ -1,6 +1,10 @@
 // Tensor construction, contiguity, detach/view handles and scalar access.
 #include "axonite/tensor/tensor.h"
 
+#include <sys/sysinfo.h>
+
+#include <cstdint>
+#include <limits>
 #include <sstream>
 
 #include "axonite/autograd/grad_mode.h"
@@ -30,14 +34,51 @@ Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op) {
   return out;
 }
 
-Tensor Tensor::empty(const Dims& sizes, DType dtype) {
+namespace {
+
+// RAM + swap in bytes, read once: the most a single allocation could ever get.
+uint64_t memory_limit_bytes() {
+  static const uint64_t limit = [] {
+    struct sysinfo si{};
+    if (sysinfo(&si) != 0) return std::numeric_limits<uint64_t>::max();
+    return (static_cast<uint64_t>(si.totalram) + si.totalswap) * si.mem_unit;
+  }();
+  return limit;
+}
+
+}  // namespace
+
+int64_t checked_numel(const Dims& sizes, const char* op) {
   int64_t n = 1;
+  bool overflow = false, zero = false;
   for (int64_t s : sizes) {
-    AXONITE_CHECK(s >= 0, ValueError, "empty: negative dimension in shape ", shape_str(sizes));
-    n *= s;
+    AXONITE_CHECK(s >= 0, ValueError, op, ": negative dimension in shape ", shape_str(sizes));
+    zero = zero || s == 0;
+    overflow = overflow || __builtin_mul_overflow(n, s, &n);
   }
+  if (zero) return 0;
+  AXONITE_CHECK(!overflow, RuntimeError, op, ": size ", shape_str(sizes),
+                " is too large: it has more than 2**63 elements and needs more than 2**63 bytes");
+  return n;
+}
+
+size_t checked_nbytes(const Dims& sizes, size_t itemsize, const char* op) {
+  const int64_t n = checked_numel(sizes, op);
+  int64_t bytes = 0;
+  AXONITE_CHECK(!__builtin_mul_overflow(n, static_cast<int64_t>(itemsize), &bytes), RuntimeError,
+                op, ": size ", shape_str(sizes), " is too large: it needs more than 2**63 bytes");
+  AXONITE_CHECK(static_cast<uint64_t>(bytes) <= memory_limit_bytes(), RuntimeError, op, ": size ",
+                shape_str(sizes), " is too large: it needs ", bytes,
+                " bytes, more than this machine's memory (", memory_limit_bytes(),
+                " bytes of RAM and swap)");
+  return static_cast<size_t>(bytes);
+}
+
+Tensor Tensor::empty(const Dims& sizes, DType dtype) {
+  const size_t nbytes = checked_nbytes(sizes, itemsize(dtype), "empty");
+  const int64_t n = static_cast<int64_t>(nbytes / itemsize(dtype));
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<size_t>(n) * itemsize(dtype));
+  impl->storage = std::make_shared<Storage>(nbytes);
   impl->sizes = sizes;
   impl->strides = contiguous_strides(sizes);
   impl->numel = n;
@@ -52,7 +93,7 @@ Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, const Dims& sizes,
   impl->sizes = sizes;
   impl->strides = strides;
   impl->offset = offset;
-  impl->numel = numel_of(sizes);
+  impl->numel = checked_numel(sizes, "view");  // an expanded view can claim 2**64 elements
   impl->dtype = dtype;
   return Tensor(std::move(impl));
 }

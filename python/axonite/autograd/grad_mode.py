@@ -74,8 +74,10 @@ class set_grad_enabled(_GradMode):
     used as a context manager."""
 
     def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: mode must be a bool, got {type(mode).__name__}")
         self._prev = _C.is_grad_enabled()
-        self._mode = bool(mode)
+        self._mode = mode
         _C._set_grad_enabled(self._mode)
 
     def __enter__(self) -> None:
@@ -85,10 +87,22 @@ class set_grad_enabled(_GradMode):
         _C._set_grad_enabled(self._prev)
 
 
-def set_detect_anomaly(mode: bool) -> None:
+class set_detect_anomaly:
     """When on, backward checks every gradient a node produces and raises a RuntimeError naming
-    the node (e.g. ``'LogBackward0'``) that returned NaN or Inf."""
-    _C._set_anomaly_enabled(bool(mode))
+    the node (e.g. ``'LogBackward0'``) that returned NaN or Inf. Like PyTorch's, it takes effect
+    on construction and, used as a context manager, restores the previous mode on exit."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_detect_anomaly: mode must be a bool, got {type(mode).__name__}")
+        self._prev = _C.is_anomaly_enabled()
+        _C._set_anomaly_enabled(mode and check_nan)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        _C._set_anomaly_enabled(self._prev)
 
 
 class detect_anomaly:

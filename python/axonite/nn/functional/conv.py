@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 from ..._C import Tensor, _nn
@@ -163,6 +164,8 @@ def pad(
     second_last_right, ...)``. ``mode``: 'constant' (fill with ``value``; negative pads crop),
     'reflect', 'replicate' or 'circular' (1 to 3 trailing dims of a (N, C, *) or (C, *)
     input)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+        raise TypeError(f"pad: value must be a number or None, got {type(value).__name__}")
     return _nn.pad(input, tuple(pad), mode, 0.0 if value is None else float(value))
 
 

@@ -4,6 +4,7 @@ PyTorch's argument checks, rank rules and warnings."""
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 from ..._C import Tensor, _nn
@@ -18,16 +19,19 @@ __all__ = [
 ]
 
 
-def _check_p(p: float) -> None:
+def _check_p(p: float, op: str) -> None:
+    """``p`` must be a number in [0, 1]; ``op`` (the public name) leads the message."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{op}: p must be a number, got {type(p).__name__}")
     if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes each element with probability ``p`` (drawn from the generator behind
     ``ax.manual_seed``) and scales the rest by ``1 / (1 - p)``; returns input unchanged when
     not training or p = 0."""
-    _check_p(p)
+    _check_p(p, "dropout")
     return _nn.dropout(input, p, training, inplace)
 
 
@@ -43,7 +47,7 @@ def dropout1d(
     input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
 ) -> Tensor:
     """Zeroes whole channels of (N, C, L) or (C, L) input with probability ``p``."""
-    _check_p(p)
+    _check_p(p, "dropout1d")
     if input.dim() not in (2, 3):
         raise RuntimeError(
             f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
@@ -59,7 +63,7 @@ def dropout2d(
 ) -> Tensor:
     """Zeroes whole channels of (N, C, H, W) input with probability ``p`` (3-D input is read
     as (N, C, L), as PyTorch does, with a warning)."""
-    _check_p(p)
+    _check_p(p, "dropout2d")
     dim = input.dim()
     if dim not in (3, 4):
         warnings.warn(
@@ -86,7 +90,7 @@ def dropout3d(
     input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
 ) -> Tensor:
     """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p."""
-    _check_p(p)
+    _check_p(p, "dropout3d")
     dim = input.dim()
     if dim not in (4, 5):
         warnings.warn(
@@ -105,7 +109,7 @@ def alpha_dropout(
 ) -> Tensor:
     """Dropout for SELU networks: dropped units take SELU's negative saturation value and an
     affine map keeps the mean and variance of the input."""
-    _check_p(p)
+    _check_p(p, "alpha_dropout")
     return _nn.alpha_dropout(input, p, training, inplace)
 
 
@@ -113,5 +117,5 @@ def feature_alpha_dropout(
     input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
 ) -> Tensor:
     """Alpha dropout of whole channels of (N, C, *) input."""
-    _check_p(p)
+    _check_p(p, "feature_alpha_dropout")
     return _nn.feature_alpha_dropout(input, p, training, inplace)

@@ -35,6 +35,11 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
             f"bilinear(): input sizes {input1.shape[-1]} and {input2.shape[-1]} do not match "
             f"weight of shape {tuple(weight.shape)}"
         )
+    if bias is not None and tuple(bias.shape) != (out,):
+        raise RuntimeError(
+            f"bilinear(): bias of shape {tuple(bias.shape)} does not match out_features = {out} "
+            f"of weight of shape {tuple(weight.shape)}"
+        )
     lead = tuple(input1.shape[:-1])
     x1 = input1.reshape(-1, in1)
     x2 = input2.reshape(-1, in2)

@@ -32,9 +32,24 @@ __all__ = [
 ]
 
 
-def _legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
-    """``reduction`` from the deprecated flags when either is given (PyTorch's mapping)."""
+def _check_reduction(
+    reduction: str, op: str, valid: tuple[str, ...] = ("none", "mean", "sum")
+) -> None:
+    if reduction not in valid:
+        raise ValueError(
+            f"{op}: {reduction} is not a valid value for reduction (expected one of {valid})"
+        )
+
+
+def _legacy_reduction(
+    size_average: bool | None, reduce: bool | None, reduction: str, op: str | None = None
+) -> str:
+    """``reduction`` from the deprecated flags when either is given (PyTorch's mapping), else
+    ``reduction`` itself, checked when ``op`` (the loss named in the error) is given; loss
+    modules pass none and are checked when called, as in PyTorch."""
     if size_average is None and reduce is None:
+        if op is not None:
+            _check_reduction(reduction, op)
         return reduction
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
@@ -97,7 +112,7 @@ def cross_entropy(
     """
     _check_tensor(input, "cross_entropy", "input")
     _check_tensor(target, "cross_entropy", "target")
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    reduction = _legacy_reduction(size_average, reduce, reduction, "cross_entropy")
     return _nn.cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
 
 
@@ -114,7 +129,7 @@ def nll_loss(
     :func:`cross_entropy`'s index form)."""
     _check_tensor(input, "nll_loss", "input")
     _check_tensor(target, "nll_loss", "target")
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    reduction = _legacy_reduction(size_average, reduce, reduction, "nll_loss")
     return _nn.nll_loss(input, target, weight, ignore_index, reduction)
 
 
@@ -134,7 +149,8 @@ def _regression_loss(
     _check_tensor(target, op, "target")
     _warn_size(input, target)
     if legacy is not None:
-        reduction = _legacy_reduction(*legacy, reduction)
+        reduction = _legacy_reduction(*legacy, reduction, op)
+    _check_reduction(reduction, op)
     kernel = getattr(_nn, op)
     if weight is None:
         return kernel(input, target, reduction, *args)
@@ -196,7 +212,7 @@ def smooth_l1_loss(
     _check_tensor(input, "smooth_l1_loss", "input")
     _check_tensor(target, "smooth_l1_loss", "target")
     _warn_size(input, target)
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    reduction = _legacy_reduction(size_average, reduce, reduction, "smooth_l1_loss")
     return _nn.smooth_l1_loss(input, target, reduction, beta)
 
 
@@ -212,7 +228,7 @@ def binary_cross_entropy(
     clamped at -100 as PyTorch); ``weight`` broadcasts to input's shape."""
     _check_tensor(input, "binary_cross_entropy", "input")
     _check_tensor(target, "binary_cross_entropy", "target")
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    reduction = _legacy_reduction(size_average, reduce, reduction, "binary_cross_entropy")
     return _nn.binary_cross_entropy(input, target, weight, reduction)
 
 
@@ -230,7 +246,9 @@ def binary_cross_entropy_with_logits(
     the positive term (broadcast along the last dims, e.g. (C,) for (N, C) logits)."""
     _check_tensor(input, "binary_cross_entropy_with_logits", "input")
     _check_tensor(target, "binary_cross_entropy_with_logits", "target")
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    reduction = _legacy_reduction(
+        size_average, reduce, reduction, "binary_cross_entropy_with_logits"
+    )
     return _nn.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)
 
 
@@ -249,8 +267,9 @@ def kl_div(
     _check_tensor(input, "kl_div", "input")
     _check_tensor(target, "kl_div", "target")
     if size_average is not None or reduce is not None:
-        reduction = _legacy_reduction(size_average, reduce, reduction)
-    elif reduction == "mean":
+        reduction = _legacy_reduction(size_average, reduce, reduction, "kl_div")
+    _check_reduction(reduction, "kl_div", ("none", "mean", "sum", "batchmean"))
+    if reduction == "mean" and size_average is None and reduce is None:
         warnings.warn(
             "reduction: 'mean' divides the total loss by both the batch size and the support "
             "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
@@ -276,7 +295,7 @@ def multi_margin_loss(
     ``sum_{j != y} max(0, margin - x[y] + x[j])^p * w[y] / C`` per sample (p = 2: squared)."""
     _check_tensor(input, "multi_margin_loss", "input")
     _check_tensor(target, "multi_margin_loss", "target")
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    reduction = _legacy_reduction(size_average, reduce, reduction, "multi_margin_loss")
     return _nn.multi_margin_loss(input, target, p, margin, weight, reduction)
 
 
@@ -293,7 +312,7 @@ def cosine_embedding_loss(
     _check_tensor(input1, "cosine_embedding_loss", "input1")
     _check_tensor(input2, "cosine_embedding_loss", "input2")
     _check_tensor(target, "cosine_embedding_loss", "target")
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    reduction = _legacy_reduction(size_average, reduce, reduction, "cosine_embedding_loss")
     return _nn.cosine_embedding_loss(input1, input2, target, float(margin), reduction)
 
 

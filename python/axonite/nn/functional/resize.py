@@ -24,11 +24,11 @@ __all__ = [
 _INTERP = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
 
 
-def _per_dim(v: Any, n: int, what: str, input: Tensor) -> list[Any]:
+def _per_dim(v: Any, n: int, what: str, input: Tensor, op: str) -> list[Any]:
     if isinstance(v, Sequence) and not isinstance(v, str):
         if len(v) != n:
             raise ValueError(
-                "Input and output must have the same number of spatial dimensions, but got "
+                f"{op}: Input and output must have the same number of spatial dimensions, but got "
                 f"input with spatial dimensions of {list(input.shape[2:])} and {what} of "
                 f"{tuple(v)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
                 f"{what} in (o1, o2, ...,oK) format."
@@ -54,37 +54,54 @@ def interpolate(
     >>> F.interpolate(ax.randn(1, 3, 4, 4), scale_factor=2, mode="bilinear").shape
     axonite.Size([1, 3, 8, 8])
     """
+    return _resize(
+        input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias
+    )
+
+
+def _resize(
+    input: Tensor,
+    size: int | Sequence[int] | None,
+    scale_factor: float | Sequence[float] | None,
+    mode: str,
+    align_corners: bool | None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+    op: str = "interpolate",
+) -> Tensor:
+    """interpolate's body; ``op`` is the public name that error messages report (the
+    ``upsample*`` aliases pass their own)."""
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError(
-                "align_corners option can only be set with the interpolating modes: "
+                f"{op}: align_corners option can only be set with the interpolating modes: "
                 "linear | bilinear | bicubic | trilinear"
             )
     elif align_corners is None:
         align_corners = False
     if antialias:
-        raise ValueError("interpolate: antialias=True is not supported by axonite")
+        raise ValueError(f"{op}: antialias=True is not supported by axonite")
     n = input.dim() - 2
     if n < 1 or n > 3:
         raise ValueError(
-            "interpolate: expected 3D (N, C, L), 4D (N, C, H, W) or 5D (N, C, D, H, W) input, "
+            f"{op}: expected 3D (N, C, L), 4D (N, C, H, W) or 5D (N, C, D, H, W) input, "
             f"got shape {list(input.shape)}"
         )
     if size is not None and scale_factor is not None:
-        raise ValueError("only one of size or scale_factor should be defined")
+        raise ValueError(f"{op}: only one of size or scale_factor should be defined")
     scales: list[float] = []
     if size is not None:
-        out = [int(s) for s in _per_dim(size, n, "output size", input)]
+        out = [int(s) for s in _per_dim(size, n, "output size", input, op)]
     elif scale_factor is not None:
-        factors = [float(f) for f in _per_dim(scale_factor, n, "scale_factor", input)]
+        factors = [float(f) for f in _per_dim(scale_factor, n, "scale_factor", input, op)]
         out = [math.floor(float(input.shape[2 + i]) * factors[i]) for i in range(n)]
         if not recompute_scale_factor:
             scales = factors
     else:
-        raise ValueError("either size or scale_factor should be defined")
+        raise ValueError(f"{op}: either size or scale_factor should be defined")
     needs = _INTERP.get(mode)
     if needs is not None and needs != n + 2:
-        raise ValueError(f"Got {n + 2}D input, but {mode} mode needs {needs}D input")
+        raise ValueError(f"{op}: Got {n + 2}D input, but {mode} mode needs {needs}D input")
     return _nn.interpolate(input, out, mode, bool(align_corners), scales)
 
 
@@ -96,7 +113,7 @@ def upsample(
     align_corners: bool | None = None,
 ) -> Tensor:
     """Deprecated alias of ``interpolate`` (kept as in PyTorch)."""
-    return interpolate(input, size, scale_factor, mode, align_corners)
+    return _resize(input, size, scale_factor, mode, align_corners, op="upsample")
 
 
 def upsample_nearest(
@@ -105,7 +122,7 @@ def upsample_nearest(
     scale_factor: float | Sequence[float] | None = None,
 ) -> Tensor:
     """``interpolate(..., mode="nearest")``."""
-    return interpolate(input, size, scale_factor, mode="nearest")
+    return _resize(input, size, scale_factor, "nearest", None, op="upsample_nearest")
 
 
 def upsample_bilinear(
@@ -114,7 +131,7 @@ def upsample_bilinear(
     scale_factor: float | Sequence[float] | None = None,
 ) -> Tensor:
     """``interpolate(..., mode="bilinear", align_corners=True)``."""
-    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+    return _resize(input, size, scale_factor, "bilinear", True, op="upsample_bilinear")
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:

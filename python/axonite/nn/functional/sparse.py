@@ -13,6 +13,11 @@ __all__ = ["embedding", "one_hot"]
 one_hot = _C.one_hot
 
 
+class PaddingIdxError(ValueError, AssertionError):
+    """A padding_idx outside [-num_embeddings, num_embeddings): a ValueError, and still the
+    AssertionError PyTorch raises, so code written for either catches it."""
+
+
 def embedding(
     input: Tensor,
     weight: Tensor,
@@ -31,12 +36,17 @@ def embedding(
     PyTorch compatibility but the gradient stays dense (axonite has no sparse tensors).
     An index outside [0, num_embeddings) raises IndexError.
     """
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"embedding: 'weight' must be a Tensor, got {type(weight).__name__}")
     if weight.dim() != 2:
         raise RuntimeError(f"embedding: 'weight' must be 2-D, got shape {tuple(weight.shape)}")
     num = weight.shape[0]
     if padding_idx is not None:
         if padding_idx >= num or padding_idx < -num:
-            raise AssertionError("Padding_idx must be within num_embeddings")
+            raise PaddingIdxError(
+                f"embedding: Padding_idx must be within num_embeddings (padding_idx={padding_idx}, "
+                f"num_embeddings={num})"
+            )
         if padding_idx < 0:
             padding_idx = num + padding_idx
     else:

@@ -125,6 +125,10 @@ class ReLU6(Hardtanh):
     def __init__(self, inplace: bool = False) -> None:
         super().__init__(0.0, 6.0, inplace)
 
+    def forward(self, input: Tensor) -> Tensor:
+        # F.relu6, not Hardtanh's F.hardtanh: same math, but errors name relu6.
+        return F.relu6(input, inplace=self.inplace)
+
     def extra_repr(self) -> str:
         return _inplace_repr(self.inplace)
 

@@ -30,31 +30,39 @@ def _log_softmax(x: Tensor) -> Tensor:
     return F.log_softmax(x, dim=1)
 
 
-def _check_batch(input: Tensor, target: Tensor) -> bool:
-    """PyTorch's shape rules for (input, target); returns whether the call is batched."""
+def _check_batch(input: Tensor, target: Tensor, who: str, in_features: int) -> bool:
+    """PyTorch's shape rules for (input, target); returns whether the call is batched. ``who``
+    (the module's name) leads each message."""
+    if input.dim() == 0 or input.size(-1) != in_features:
+        raise RuntimeError(
+            f"{who}: input should have in_features = {in_features} features in its last dim, "
+            f"got shape {list(input.shape)}"
+        )
     if target.dim() == 1:
         if input.size(0) != target.size(0):
-            raise RuntimeError("Input and target should have the same size in the batch dimension.")
+            raise RuntimeError(
+                f"{who}: Input and target should have the same size in the batch dimension."
+            )
         if input.dim() != 2:
             raise RuntimeError(
-                "1D target tensor expects 2D input tensors, but found inputs with size "
+                f"{who}: 1D target tensor expects 2D input tensors, but found inputs with size "
                 f"{tuple(input.shape)}"
             )
         return True
     if target.dim() == 0:
         if input.dim() != 1:
             raise RuntimeError(
-                "0D target tensor expects 1D input tensors, but found inputs with size "
+                f"{who}: 0D target tensor expects 1D input tensors, but found inputs with size "
                 f"{tuple(input.shape)}"
             )
         return False
-    raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    raise RuntimeError(f"{who}: 0D or 1D target tensor expected, multi-target not supported")
 
 
-def _check_range(target: Tensor, n_classes: int) -> None:
+def _check_range(target: Tensor, n_classes: int, who: str) -> None:
     if target.numel() and (int(target.min()) < 0 or int(target.max()) >= n_classes):
         raise RuntimeError(
-            f"Target values should be in [0, {n_classes - 1}], but values in range "
+            f"{who}: Target values should be in [0, {n_classes - 1}], but values in range "
             f"[{int(target.min())}, {int(target.max())}] were found. "
         )
 
@@ -81,7 +89,9 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         super().__init__()
         cutoffs = list(cutoffs)
         if len(cutoffs) == 0:
-            raise ValueError("cutoffs should be a sequence of length larger than 0")
+            raise ValueError(
+                "AdaptiveLogSoftmaxWithLoss: cutoffs should be a sequence of length larger than 0"
+            )
         if (
             cutoffs != sorted(cutoffs)
             or min(cutoffs) <= 0
@@ -90,7 +100,8 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             or any(int(c) != c for c in cutoffs)
         ):
             raise ValueError(
-                "cutoffs should be a sequence of unique, positive integers sorted in an "
+                "AdaptiveLogSoftmaxWithLoss: cutoffs should be a sequence of unique, positive "
+                "integers sorted in an "
                 "increasing order, where each value is between 1 and n_classes-1"
             )
         self.in_features = in_features
@@ -122,10 +133,10 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                 lin.reset_parameters()
 
     def forward(self, input_: Tensor, target_: Tensor) -> _ASMoutput:
-        batched = _check_batch(input_, target_)
+        batched = _check_batch(input_, target_, type(self).__name__, self.in_features)
         input = input_ if batched else input_.unsqueeze(0)
         target = target_ if batched else target_.unsqueeze(0)
-        _check_range(target, self.n_classes)
+        _check_range(target, self.n_classes, type(self).__name__)
         head_lp = _log_softmax(self.head(input))
         # Head column per row: the class itself in the shortlist, else its cluster's entry.
         cluster = _C.zeros(target.shape, dtype=target.dtype)
@@ -219,10 +230,10 @@ class HierarchicalSoftmax(Module):
         return -(F.binary_cross_entropy_with_logits(z, left, reduction="none") * mask).sum(-1)
 
     def forward(self, input_: Tensor, target_: Tensor) -> _ASMoutput:
-        batched = _check_batch(input_, target_)
+        batched = _check_batch(input_, target_, type(self).__name__, self.in_features)
         input = input_ if batched else input_.unsqueeze(0)
         target = target_ if batched else target_.unsqueeze(0)
-        _check_range(target, self.n_classes)
+        _check_range(target, self.n_classes, type(self).__name__)
         n, depth = target.size(0), self.depth
         nodes = self.path_nodes.index_select(0, target).reshape(-1)  # (N * depth,)
         w = self.weight.index_select(0, nodes).reshape(n, depth, self.in_features)

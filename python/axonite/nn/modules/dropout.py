@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..._C import Tensor
 from .. import functional as F
+from ..functional.dropout import _check_p
 from .module import Module
 
 __all__ = [
@@ -21,8 +22,7 @@ __all__ = [
 class _DropoutNd(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        if p < 0 or p > 1:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        _check_p(p, type(self).__name__)
         self.p = p
         self.inplace = inplace
 

@@ -4,6 +4,7 @@ layout (weight: (out_features, in_features)), initialization distributions and r
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 from ... import _C
@@ -19,6 +20,16 @@ __all__ = ["Bilinear", "Identity", "Linear"]
 def _check_device(device: Any) -> None:
     if device is not None and str(device) != "cpu":
         raise RuntimeError(f"axonite tensors live on the CPU; got device={device!r}")
+
+
+def _check_sizes(who: str, **sizes: Any) -> None:
+    """Constructor sizes must be non-negative ints (a clear error here instead of one from the
+    tensor allocation that would name neither the module nor the argument)."""
+    for name, v in sizes.items():
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{who}: {name} must be a non-negative int, got {type(v).__name__}")
+        if v < 0:
+            raise ValueError(f"{who}: {name} must be a non-negative int, got {v}")
 
 
 class Identity(Module):
@@ -47,6 +58,7 @@ class Linear(Module):
     ) -> None:
         super().__init__()
         _check_device(device)
+        _check_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(_C.empty((out_features, in_features), dtype=dtype))
@@ -88,6 +100,12 @@ class Bilinear(Module):
     ) -> None:
         super().__init__()
         _check_device(device)
+        _check_sizes(
+            "Bilinear",
+            in1_features=in1_features,
+            in2_features=in2_features,
+            out_features=out_features,
+        )
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features

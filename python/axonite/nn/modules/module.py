@@ -147,7 +147,10 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         """Adds a child module under ``name`` (reachable as an attribute)."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            raise TypeError(
+                f"{type(self).__name__}.add_module: {type(module).__name__} is not a Module "
+                f"subclass (argument 'module' for name {name!r})"
+            )
         self._check_name(name, "module")
         if hasattr(self, name) and name not in self._modules:
             raise KeyError(f"attribute '{name}' already exists")
@@ -526,8 +529,12 @@ class Module:
     ) -> None:
         """Copies this module's own entries from ``state_dict`` (subclasses override it to
         upgrade old formats), recording missing/unexpected keys and size mismatches."""
+        # None entries (a loss without class weights) are not in state_dict(), so they are
+        # not expected back either, as in PyTorch.
         persistent = {
-            k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set
+            k: v
+            for k, v in self._buffers.items()
+            if v is not None and k not in self._non_persistent_buffers_set
         }
         local = {**{k: v for k, v in self._parameters.items() if v is not None}, **persistent}
         for name, param in local.items():
@@ -539,8 +546,6 @@ class Module:
                 value = _as_tensor(state_dict[key], key)
             except TypeError as e:
                 error_msgs.append(str(e))
-                continue
-            if param is None:
                 continue
             if tuple(value.shape) != tuple(param.shape):
                 error_msgs.append(

@@ -90,7 +90,9 @@ class _BatchNorm(_NormBase):
 
     def _check_input_dim(self, input: Tensor) -> None:
         if input.dim() < 2:
-            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+            raise ValueError(
+                f"{type(self).__name__}: expected at least 2D input (got {input.dim()}D input)"
+            )
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
@@ -120,7 +122,9 @@ class BatchNorm1d(_BatchNorm):
 
     def _check_input_dim(self, input: Tensor) -> None:
         if input.dim() not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+            raise ValueError(
+                f"{type(self).__name__}: expected 2D or 3D input (got {input.dim()}D input)"
+            )
 
 
 class BatchNorm2d(_BatchNorm):
@@ -128,7 +132,7 @@ class BatchNorm2d(_BatchNorm):
 
     def _check_input_dim(self, input: Tensor) -> None:
         if input.dim() != 4:
-            raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+            raise ValueError(f"{type(self).__name__}: expected 4D input (got {input.dim()}D input)")
 
 
 class BatchNorm3d(_BatchNorm):
@@ -136,7 +140,7 @@ class BatchNorm3d(_BatchNorm):
 
     def _check_input_dim(self, input: Tensor) -> None:
         if input.dim() != 5:
-            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+            raise ValueError(f"{type(self).__name__}: expected 5D input (got {input.dim()}D input)")
 
 
 class LayerNorm(Module):
@@ -204,9 +208,15 @@ class GroupNorm(Module):
     ) -> None:
         super().__init__()
         _check_device(device)
-        if num_groups <= 0 or num_channels % num_groups != 0:
+        if num_groups <= 0:
             raise ValueError(
-                f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
+                f"GroupNorm: num_groups must be positive, got {num_groups} (num_channels "
+                f"({num_channels}) must be divisible by it)"
+            )
+        if num_channels % num_groups != 0:
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                f"({num_groups})"
             )
         self.num_groups = num_groups
         self.num_channels = num_channels

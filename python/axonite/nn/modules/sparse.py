@@ -10,8 +10,9 @@ from ..._C import Tensor
 from ...autograd import no_grad
 from .. import functional as F
 from .. import init
+from ..functional.sparse import PaddingIdxError
 from ..parameter import Parameter
-from .linear import _check_device
+from .linear import _check_device, _check_sizes
 from .module import Module
 
 __all__ = ["Embedding"]
@@ -38,11 +39,15 @@ class Embedding(Module):
     ) -> None:
         super().__init__()
         _check_device(device)
+        _check_sizes("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:
             if padding_idx >= num_embeddings or padding_idx < -num_embeddings:
-                raise AssertionError("Padding_idx must be within num_embeddings")
+                raise PaddingIdxError(
+                    f"Embedding: Padding_idx must be within num_embeddings (padding_idx="
+                    f"{padding_idx}, num_embeddings={num_embeddings})"
+                )
             if padding_idx < 0:
                 padding_idx = num_embeddings + padding_idx
         self.padding_idx = padding_idx
