@@ -2,6 +2,8 @@
 // objects, anomaly mode, and the hooks that let ax.autograd.Function (Python) record nodes.
 #include <pybind11/functional.h>
 
+#include <type_traits>
+
 #include "bindings/common.h"
 
 namespace axb {
@@ -40,6 +42,8 @@ class PyNode final : public Node {
     return out;
   }
   const char* name() const override { return name_.c_str(); }
+  // The Python backward (null once released), for the collector (Note [Hook cycles]).
+  PyObject* callable() const { return fn_.ptr(); }
   void release_saved() override {
     py::gil_scoped_acquire gil;
     fn_ = py::function();
@@ -63,7 +67,110 @@ py::object node_obj(const std::shared_ptr<Node>& n) {
   return py::cast(n);
 }
 
+// A Python tensor hook. A named type rather than a lambda so that the garbage-collector support
+// below can find the Python callable inside a type-erased TensorHook.
+struct PyHook {
+  std::shared_ptr<py::function> fn;
+  Tensor operator()(const Tensor& g) const {
+    py::gil_scoped_acquire gil;
+    py::object r = (*fn)(g);
+    return r.is_none() ? Tensor() : r.cast<Tensor>();
+  }
+};
+
+// Note [Hook cycles]
+// A hook that refers to its own tensor (`x.register_hook(lambda g: g + x)`), or an
+// autograd.Function whose ctx keeps its output, closes a cycle Python wrapper -> TensorImpl ->
+// (grad_fn ->) Python callable -> wrapper that runs through C++, where Python's collector cannot
+// see it, so the tensor and its graph leaked. As in PyTorch, the Tensor type's tp_traverse
+// reports the callables that the wrapper alone keeps alive: when the wrapper is the only owner
+// of its TensorImpl, the hooks of that TensorImpl, and when the TensorImpl is also the only
+// owner of its grad_fn, the node's hooks and a PyNode's backward. Reporting a reference that
+// something else also owns would let the collector free live objects, so shared paths are
+// skipped: such a cycle (e.g. through a node with several outputs) is not collected.
+struct Owned {
+  ax::TensorImpl* impl = nullptr;  // owned by the wrapper alone, else null
+  Node* node = nullptr;            // impl's grad_fn, owned by impl alone, else null
+};
+
+Owned owned_by(PyObject* self) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  py::detail::value_and_holder vh = inst->get_value_and_holder(nullptr, false);
+  if (!vh || !vh.holder_constructed()) return {};
+  const auto& impl = vh.holder<std::shared_ptr<ax::TensorImpl>>();
+  if (!impl || impl.use_count() != 1) return {};
+  const std::shared_ptr<Node>& node = impl->grad_fn;
+  return {impl.get(), node && node.use_count() == 1 ? node.get() : nullptr};
+}
+
+// The hook in an element of TensorImpl::hooks (a hook) or of Node::pre_hooks (output nr, hook).
+template <class H>
+auto& hook_of(H& h) {
+  if constexpr (std::is_same_v<std::remove_const_t<H>, ax::TensorHook>)
+    return h;
+  else
+    return h.second;
+}
+
+// The Python callable of a hook that alone holds it, else null.
+template <class H>
+PyObject* owned_callable(const H& h) {
+  const PyHook* p = hook_of(h).template target<PyHook>();
+  return p != nullptr && p->fn.use_count() == 1 ? p->fn->ptr() : nullptr;
+}
+
+// Moves the hooks whose callables tensor_traverse reports out of `hooks`, into `out`.
+template <class Hooks>
+void take_owned_hooks(Hooks& hooks, std::vector<ax::TensorHook>& out) {
+  auto keep = hooks.begin();
+  for (auto it = hooks.begin(); it != hooks.end(); ++it) {
+    if (owned_callable(*it) != nullptr) {
+      out.push_back(std::move(hook_of(*it)));
+    } else {
+      if (keep != it) *keep = std::move(*it);
+      ++keep;
+    }
+  }
+  hooks.erase(keep, hooks.end());
+}
+
+traverseproc g_base_traverse = nullptr;
+inquiry g_base_clear = nullptr;
+
+int tensor_traverse(PyObject* self, visitproc visit, void* arg) {
+  const Owned o = owned_by(self);
+  if (o.impl != nullptr)
+    for (const auto& h : o.impl->hooks) Py_VISIT(owned_callable(h));
+  if (o.node != nullptr) {
+    for (const auto& h : o.node->pre_hooks) Py_VISIT(owned_callable(h));
+    if (auto* pn = dynamic_cast<PyNode*>(o.node)) Py_VISIT(pn->callable());
+  }
+  return g_base_traverse(self, visit, arg);
+}
+
+// Breaks a garbage cycle by dropping what tensor_traverse reported.
+int tensor_clear(PyObject* self) {
+  const Owned o = owned_by(self);
+  std::vector<ax::TensorHook> dropped;  // destroyed last: that may run arbitrary Python code
+  if (o.impl != nullptr) take_owned_hooks(o.impl->hooks, dropped);
+  if (o.node != nullptr) {
+    take_owned_hooks(o.node->pre_hooks, dropped);
+    if (auto* pn = dynamic_cast<PyNode*>(o.node)) pn->release_saved();
+  }
+  return g_base_clear(self);
+}
+
 }  // namespace
+
+void setup_tensor_type(PyHeapTypeObject* heap_type) {
+  PyTypeObject* type = &heap_type->ht_type;
+  // py::dynamic_attr() already made the type collectable; keep its __dict__ handling.
+  type->tp_flags |= Py_TPFLAGS_HAVE_GC;
+  g_base_traverse = type->tp_traverse;
+  g_base_clear = type->tp_clear;
+  type->tp_traverse = &tensor_traverse;
+  type->tp_clear = &tensor_clear;
+}
 
 void register_autograd(py::module_& m, Class& cls) {
   py::class_<Node, std::shared_ptr<Node>>(m, "Node", "A backward function in the autograd graph.")
@@ -124,11 +231,7 @@ void register_autograd(py::module_& m, Class& cls) {
                                                  py::gil_scoped_acquire gil;
                                                  delete f;
                                                });
-            ax::TensorHook hook = [keep](const Tensor& g) {
-              py::gil_scoped_acquire gil;
-              py::object r = (*keep)(g);
-              return r.is_none() ? Tensor() : r.cast<Tensor>();
-            };
+            ax::TensorHook hook = PyHook{std::move(keep)};
             if (t.is_leaf()) {
               t.impl()->hooks.push_back(std::move(hook));
             } else {
@@ -143,8 +246,7 @@ void register_autograd(py::module_& m, Class& cls) {
             const Tensor g = gradient.is_none() ? Tensor() : to_tensor_arg(gradient, "backward");
             const bool retain = retain_graph.is_none() ? create_graph : retain_graph.cast<bool>();
             ax::TensorList in = tensor_list(inputs);
-            py::gil_scoped_release release;
-            ax::autograd::backward({t}, {g}, retain, create_graph, in);
+            release_gil([&] { ax::autograd::backward({t}, {g}, retain, create_graph, in); });
           },
           "gradient"_a = py::none(), "retain_graph"_a = py::none(), "create_graph"_a = false,
           "inputs"_a = py::none());
@@ -153,15 +255,14 @@ void register_autograd(py::module_& m, Class& cls) {
                         py::handle inputs) {
     ax::TensorList ts = tensor_list(tensors), gs = tensor_list(grads), in = tensor_list(inputs);
     if (gs.empty()) gs.resize(ts.size());
-    py::gil_scoped_release release;
-    ax::autograd::backward(ts, gs, retain, create, in);
+    release_gil([&] { ax::autograd::backward(ts, gs, retain, create, in); });
   });
   m.def("_grad", [](py::handle outputs, py::handle inputs, py::handle grad_outputs, bool retain,
                     bool create, bool allow_unused) {
     ax::TensorList os = tensor_list(outputs), is = tensor_list(inputs),
                    gs = tensor_list(grad_outputs);
-    py::gil_scoped_release release;
-    return ax::autograd::grad(os, is, gs, retain, create, allow_unused);
+    return release_gil(
+        [&] { return ax::autograd::grad(os, is, gs, retain, create, allow_unused); });
   });
   m.def("is_grad_enabled", &ax::autograd::grad_enabled);
   m.def("_set_grad_enabled", &ax::autograd::set_grad_enabled, "mode"_a);

@@ -7,6 +7,8 @@
 #include <pybind11/stl.h>
 
 #include <optional>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "axonite/axonite.h"
@@ -78,6 +80,8 @@ using ax::Dims;
 using ax::DType;
 using ax::Tensor;
 
+// Garbage-collector support of the Tensor type: hook cycles (Note [Hook cycles], autograd.cpp).
+void setup_tensor_type(PyHeapTypeObject* heap_type);
 // The Python class object of axonite.Tensor (for isinstance checks).
 py::handle tensor_type();
 // axonite.Size (a tuple subclass, set from Python at import).
@@ -92,9 +96,42 @@ Tensor to_tensor_arg(py::handle o, const char* op);
 // Shape from *args: f(2, 3) or f((2, 3)) or f([2, 3]).
 Dims dims_from_args(const py::args& args, const char* op);
 
+// While one is alive, SIGINT also sets the core's interrupt flag (Note [Interrupts],
+// core/parallel.h) before Python's own handler records it, as long as that handler is Python's
+// default (KeyboardInterrupt). Nests and may live in several threads at once: the C handler is
+// installed by the first and restored by the last. Construct and destroy with the GIL held.
+// module.cpp.
+class InterruptScope {
+ public:
+  InterruptScope();
+  ~InterruptScope();
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+};
+
+// Runs f with the GIL released and Ctrl-C able to stop it: Python's signal handler cannot run
+// before the call returns, so the kernels' polls stop it instead. A call that ends with an
+// interrupt pending throws ax::Interrupted (KeyboardInterrupt) rather than return its result.
+template <class F>
+auto release_gil(F&& f) -> decltype(f()) {
+  InterruptScope scope;
+  py::gil_scoped_release release;
+  if constexpr (std::is_void_v<decltype(f())>) {
+    f();
+    ax::check_interrupt();
+  } else {
+    auto r = f();
+    ax::check_interrupt();
+    return r;
+  }
+}
+
 // Runs f with the GIL released when `work` (elements touched) is large enough to pay for it.
+// Calls touching 2^20+ elements (a millisecond or more) are also interruptible (release_gil);
+// shorter ones skip its sigaction calls: Python's handler runs soon enough when they return.
 template <class F>
 auto maybe_release(int64_t work, F&& f) -> decltype(f()) {
+  if (work >= (int64_t{1} << 20)) return release_gil(std::forward<F>(f));
   if (work >= (int64_t{1} << 15)) {
     py::gil_scoped_release release;
     return f();

@@ -56,9 +56,11 @@ void bind_inplace(Class& cls, const char* name, const char* dunder, BinFn f) {
   if (dunder) cls.def(dunder, fn);
 }
 
-Tensor scaled(const Tensor& b, py::handle alpha) {
-  if (alpha.is_none()) return b;
-  return ax::mul(b, to_tensor_arg(alpha, "alpha"));
+// f(a, alpha * b): alpha is converted with the GIL held, the math may run without it.
+Tensor with_alpha(BinFn f, const Tensor& a, const Tensor& b, py::handle alpha) {
+  const std::optional<Tensor> s =
+      alpha.is_none() ? std::nullopt : std::optional<Tensor>(to_tensor_arg(alpha, "alpha"));
+  return maybe_release(work(a, b), [&] { return f(a, s ? ax::mul(b, *s) : b); });
 }
 
 }  // namespace
@@ -89,37 +91,37 @@ void register_elementwise(py::module_& m, Class& cls) {
   m.def(
       "add",
       [](py::handle a, py::handle b, py::handle alpha) {
-        return ax::add(to_tensor_arg(a, "add"), scaled(to_tensor_arg(b, "add"), alpha));
+        return with_alpha(ax::add, to_tensor_arg(a, "add"), to_tensor_arg(b, "add"), alpha);
       },
       "input"_a, "other"_a, py::kw_only(), "alpha"_a = py::none());
   m.def(
       "sub",
       [](py::handle a, py::handle b, py::handle alpha) {
-        return ax::sub(to_tensor_arg(a, "sub"), scaled(to_tensor_arg(b, "sub"), alpha));
+        return with_alpha(ax::sub, to_tensor_arg(a, "sub"), to_tensor_arg(b, "sub"), alpha);
       },
       "input"_a, "other"_a, py::kw_only(), "alpha"_a = py::none());
   cls.def(
       "add",
       [](const Tensor& a, py::handle b, py::handle alpha) {
-        return ax::add(a, scaled(to_tensor_arg(b, "add"), alpha));
+        return with_alpha(ax::add, a, to_tensor_arg(b, "add"), alpha);
       },
       "other"_a, py::kw_only(), "alpha"_a = py::none());
   cls.def(
       "sub",
       [](const Tensor& a, py::handle b, py::handle alpha) {
-        return ax::sub(a, scaled(to_tensor_arg(b, "sub"), alpha));
+        return with_alpha(ax::sub, a, to_tensor_arg(b, "sub"), alpha);
       },
       "other"_a, py::kw_only(), "alpha"_a = py::none());
   cls.def(
       "add_",
       [](const Tensor& a, py::handle b, py::handle alpha) {
-        return ax::add_(a, scaled(to_tensor_arg(b, "add_"), alpha));
+        return with_alpha(ax::add_, a, to_tensor_arg(b, "add_"), alpha);
       },
       "other"_a, py::kw_only(), "alpha"_a = py::none());
   cls.def(
       "sub_",
       [](const Tensor& a, py::handle b, py::handle alpha) {
-        return ax::sub_(a, scaled(to_tensor_arg(b, "sub_"), alpha));
+        return with_alpha(ax::sub_, a, to_tensor_arg(b, "sub_"), alpha);
       },
       "other"_a, py::kw_only(), "alpha"_a = py::none());
   bind_inplace(cls, "_iadd", "__iadd__", ax::add_);
@@ -137,17 +139,22 @@ void register_elementwise(py::module_& m, Class& cls) {
   m.attr("divide") = m.attr("div");
   m.attr("subtract") = m.attr("sub");
 
-  cls.def("__neg__", [](const Tensor& a) { return ax::neg(a); });
+  cls.def("__neg__",
+          [](const Tensor& a) { return maybe_release(a.numel(), [&] { return ax::neg(a); }); });
   cls.def("__pos__", [](const Tensor& a) { return a; });
-  cls.def("__abs__", [](const Tensor& a) { return ax::abs(a); });
+  cls.def("__abs__",
+          [](const Tensor& a) { return maybe_release(a.numel(), [&] { return ax::abs(a); }); });
   cls.def("__invert__", [](const Tensor& a) {
     AXONITE_CHECK(a.dtype() == DType::Bool, TypeError,
                   "__invert__: ~ is only supported on bool tensors here, got ",
                   ax::dtype_name(a.dtype()));
-    return ax::logical_not(a);
+    return maybe_release(a.numel(), [&] { return ax::logical_not(a); });
   });
-  m.def("logical_not", [](const Tensor& a) { return ax::logical_not(a); }, "input"_a);
-  cls.def("logical_not", [](const Tensor& a) { return ax::logical_not(a); });
+  auto logical_not = [](const Tensor& a) {
+    return maybe_release(a.numel(), [&] { return ax::logical_not(a); });
+  };
+  m.def("logical_not", logical_not, "input"_a);
+  cls.def("logical_not", logical_not);
 
   struct U {
     const char* name;
@@ -167,8 +174,9 @@ void register_elementwise(py::module_& m, Class& cls) {
   for (const U& u : unary) {
     const ax::UnaryFn fn = u.fn;
     auto f = [fn](const Tensor& x) {
-      if (fn == ax::UnaryFn::Neg) return ax::neg(x);  // carries the bool check
-      return maybe_release(x.numel(), [&] { return ax::unary(fn, x); });
+      return maybe_release(x.numel(), [&] {
+        return fn == ax::UnaryFn::Neg ? ax::neg(x) : ax::unary(fn, x);  // neg: the bool check
+      });
     };
     m.def(u.name, f, "input"_a);
     cls.def(u.name, f);
@@ -186,7 +194,8 @@ void register_elementwise(py::module_& m, Class& cls) {
     return to_tensor_arg(v, op);
   };
   auto clamp = [bound](const Tensor& x, py::handle lo, py::handle hi) {
-    return ax::clamp(x, bound(lo, "clamp"), bound(hi, "clamp"));
+    const auto l = bound(lo, "clamp"), h = bound(hi, "clamp");
+    return maybe_release(x.numel(), [&] { return ax::clamp(x, l, h); });
   };
   m.def("clamp", clamp, "input"_a, "min"_a = py::none(), "max"_a = py::none());
   cls.def("clamp", clamp, "min"_a = py::none(), "max"_a = py::none());
@@ -195,18 +204,21 @@ void register_elementwise(py::module_& m, Class& cls) {
   cls.def(
       "clamp_",
       [bound](const Tensor& x, py::handle lo, py::handle hi) {
-        return ax::clamp_(x, bound(lo, "clamp_"), bound(hi, "clamp_"));
+        const auto l = bound(lo, "clamp_"), h = bound(hi, "clamp_");
+        return maybe_release(x.numel(), [&] { return ax::clamp_(x, l, h); });
       },
       "min"_a = py::none(), "max"_a = py::none());
 
   auto where = [](const Tensor& c, py::handle a, py::handle b) {
-    return ax::where(c, to_tensor_arg(a, "where"), to_tensor_arg(b, "where"));
+    const Tensor ta = to_tensor_arg(a, "where"), tb = to_tensor_arg(b, "where");
+    return maybe_release(c.numel() + work(ta, tb), [&] { return ax::where(c, ta, tb); });
   };
   m.def("where", where, "condition"_a, "input"_a, "other"_a);
   cls.def(
       "where",
       [](const Tensor& self, const Tensor& c, py::handle other) {
-        return ax::where(c, self, to_tensor_arg(other, "where"));
+        const Tensor o = to_tensor_arg(other, "where");
+        return maybe_release(c.numel() + work(self, o), [&] { return ax::where(c, self, o); });
       },
       "condition"_a, "other"_a);
 }

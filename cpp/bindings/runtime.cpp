@@ -20,9 +20,12 @@ void register_runtime(py::module_& m, Class& cls) {
         d["num_allocs"] = s.num_allocs;
         d["num_cache_hits"] = s.num_cache_hits;
         d["num_os_allocs"] = s.num_os_allocs;
+        d["live_tensors"] = s.live_tensors;
+        d["live_nodes"] = s.live_nodes;
         return d;
       },
-      "Live and cached bytes of the caching CPU allocator, and allocation counts.");
+      "Live and cached bytes of the caching CPU allocator, allocation counts, and the number of "
+      "live tensors and autograd nodes.");
   m.def("empty_cache", &ax::allocator::empty_cache,
         "Returns every cached (freed) block of the CPU allocator to the OS.");
   m.def("reset_peak_memory_stats", &ax::allocator::reset_peak);

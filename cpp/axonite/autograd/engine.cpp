@@ -9,6 +9,7 @@
 #include <queue>
 
 #include "axonite/autograd/grad_mode.h"
+#include "axonite/core/parallel.h"
 #include "axonite/ops/creation.h"
 #include "axonite/ops/elementwise.h"
 #include "axonite/ops/reduce.h"
@@ -157,6 +158,7 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool retai
   } cleanup{visited, retain_graph};
 
   while (!ready.empty()) {
+    check_interrupt();  // Ctrl-C between nodes (Note [Interrupts], core/parallel.h)
     Node* n = ready.top();
     ready.pop();
     TensorList grads = std::move(n->buffer_);
@@ -183,10 +185,9 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool retai
     if (capture_mode && n->needed_ != 3) {
       out.resize(n->next_edges.size());  // leads to no requested input: skip the work
     } else {
-      Node* outer = t_current_node;  // Python backward code may run a nested backward
-      t_current_node = n;
-      out = n->apply(std::move(grads));
-      t_current_node = outer;
+      // Python backward code may run a nested backward; apply_node restores the current node
+      // even when apply throws (an error or an interrupt).
+      out = apply_node(n, std::move(grads));
     }
     if (anomaly_enabled()) check_finite(*n, out);
     for (size_t i = 0; i < n->next_edges.size(); ++i) {

@@ -5,6 +5,7 @@
 
 #include "axonite/autograd/engine.h"
 #include "axonite/autograd/grad_mode.h"
+#include "axonite/core/allocator.h"
 #include "axonite/ops/elementwise.h"
 
 namespace ax::autograd {
@@ -12,12 +13,16 @@ namespace {
 std::atomic<uint64_t> g_seq{0};
 }
 
-Node::Node() : seq(g_seq.fetch_add(1, std::memory_order_relaxed)) {}
+// Every Node is counted (ax.memory_stats()["live_nodes"]), so tests can prove graphs are freed.
+Node::Node() : seq(g_seq.fetch_add(1, std::memory_order_relaxed)) {
+  live::nodes.fetch_add(1, std::memory_order_relaxed);
+}
 
 // A chain of N nodes owned only by each other would otherwise be freed by N nested destructor
 // calls. Children that this node owns alone are moved onto a thread-local stack instead, and
 // only the outermost destructor drains it.
 Node::~Node() {
+  live::nodes.fetch_sub(1, std::memory_order_relaxed);
   thread_local std::vector<std::shared_ptr<Node>> pending;
   thread_local bool draining = false;
   for (Edge& e : next_edges)

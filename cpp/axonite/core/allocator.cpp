@@ -9,6 +9,11 @@
 #include <unordered_map>
 #include <vector>
 
+namespace ax::live {
+std::atomic<int64_t> tensors{0};
+std::atomic<int64_t> nodes{0};
+}  // namespace ax::live
+
 namespace ax::allocator {
 namespace {
 
@@ -100,8 +105,14 @@ void empty_cache() {
 
 MemoryStats stats() {
   State& s = state();
-  std::lock_guard<std::mutex> lock(s.mu);
-  return s.st;
+  MemoryStats out;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    out = s.st;
+  }
+  out.live_tensors = live::tensors.load(std::memory_order_relaxed);
+  out.live_nodes = live::nodes.load(std::memory_order_relaxed);
+  return out;
 }
 
 void reset_peak() {

@@ -1,4 +1,5 @@
-// Process-wide thread count. Defaults to the OpenMP default (the number of cores).
+// Process-wide thread count (defaults to the OpenMP default: the number of cores) and the
+// interrupt flag (Note [Interrupts], parallel.h).
 #include "axonite/core/parallel.h"
 
 #include <atomic>
@@ -9,6 +10,11 @@ namespace ax {
 namespace {
 std::atomic<int> g_threads{0};
 }
+
+namespace detail {
+static_assert(std::atomic<bool>::is_always_lock_free, "the interrupt flag is set in a handler");
+std::atomic<bool> g_interrupt{false};
+}  // namespace detail
 
 int get_num_threads() {
   int n = g_threads.load(std::memory_order_relaxed);

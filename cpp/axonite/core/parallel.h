@@ -1,9 +1,11 @@
-// Thread-count control and a parallel_for over OpenMP with a grain size.
+// Thread-count control, a parallel_for over OpenMP with a grain size, and the interrupt flag.
 // Work is split into chunks whose boundaries depend only on the range and grain, never on the
 // thread count, so kernels that combine per-chunk partials in chunk order are deterministic.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <exception>
 
 #include "axonite/core/config.h"
 
@@ -18,6 +20,30 @@ void set_num_threads(int n);
 // True while running inside a parallel region (nested parallel_for runs serially).
 bool in_parallel_region();
 
+// Note [Interrupts]: Ctrl-C during a long call. While a call runs with the GIL released, the
+// bindings route SIGINT to request_interrupt() (bindings/common.h, release_gil). Long kernels
+// poll the flag where work is split (parallel_for chunks, GEMM K blocks, autograd nodes): a
+// thread that sees it skips its remaining work, and the first poll outside any OpenMP region
+// (an exception must never leave one) throws Interrupted, which Python sees as
+// KeyboardInterrupt. A poll is one relaxed load and never touches the arithmetic, so results of
+// uninterrupted calls are bit-identical; a skipped result is never returned (something throws).
+class Interrupted : public std::exception {
+ public:
+  const char* what() const noexcept override { return "axonite: interrupted"; }
+};
+
+namespace detail {
+extern std::atomic<bool> g_interrupt;  // lock-free, so a signal handler may set it
+}
+inline bool interrupt_requested() { return detail::g_interrupt.load(std::memory_order_relaxed); }
+// Async-signal-safe.
+inline void request_interrupt() { detail::g_interrupt.store(true, std::memory_order_relaxed); }
+inline void clear_interrupt() { detail::g_interrupt.store(false, std::memory_order_relaxed); }
+// Throws Interrupted when an interrupt is pending and we are not inside a parallel region.
+inline void check_interrupt() {
+  if (interrupt_requested() && !in_parallel_region()) throw Interrupted();
+}
+
 // Calls f(b, e) over [begin, end) in chunks of at least `grain` elements. Runs serially when the
 // range is at most `grain`, one thread is configured, or we are already inside a parallel region.
 template <class F>
@@ -27,6 +53,7 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& f) {
   const int nt = get_num_threads();
   if (grain < 1) grain = 1;
   if (n <= grain || nt <= 1 || in_parallel_region()) {
+    check_interrupt();
     f(begin, end);
     return;
   }
@@ -38,8 +65,9 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& f) {
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t b = begin + c * step;
     const int64_t e = b + step < end ? b + step : end;
-    if (b < e) f(b, e);
+    if (b < e && !interrupt_requested()) f(b, e);  // Note [Interrupts]
   }
+  check_interrupt();
 #else
   f(begin, end);
 #endif

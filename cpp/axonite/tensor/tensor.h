@@ -111,6 +111,7 @@ class TensorImpl {
   // no_grad never get a history from their base).
   uint32_t view_version = 0;
   bool view_grad_mode = true;
+  live::TensorCounter counted;  // ax.memory_stats()["live_tensors"]
 };
 
 inline const Dims& Tensor::sizes() const { return impl_->sizes; }

@@ -244,10 +244,14 @@ class PackedGemm {
         // Double buffering: B block `step` may be packed while a slower thread still computes
         // with block step - 1, so one barrier per K block suffices.
         T* bp = bbuf_ + (step & 1) * (nt > 1 ? b_size_ : 0);
-        pack_b_(nc, kc, g_.b + pc * g_.b_rs + jc * g_.b_cs, g_.b_cs, g_.b_rs, n_panels * t / nt,
-                n_panels * (t + 1) / nt, nr, bp);
+        // Note [Interrupts] (parallel.h): an interrupted thread skips its work but still meets
+        // every barrier; gemm_packed throws once the region is left.
+        const bool skip = interrupt_requested();
+        if (!skip)
+          pack_b_(nc, kc, g_.b + pc * g_.b_rs + jc * g_.b_cs, g_.b_cs, g_.b_rs, n_panels * t / nt,
+                  n_panels * (t + 1) / nt, nr, bp);
         barrier(nt);
-        if (i0 < i1 && q0 < q1) block(i0, i1, q0, q1, jc, nc, pc, kc, bp, ap);
+        if (!skip && i0 < i1 && q0 < q1) block(i0, i1, q0, q1, jc, nc, pc, kc, bp, ap);
       }
     }
   }
@@ -312,10 +316,12 @@ void gemm_packed(const KernelDesc<T>& kd, int nt, const GemmArgs<T>& g) {
     // than asked; the split adapts, and results do not depend on it.
 #pragma omp parallel num_threads(nt)
     pg.run(omp_get_thread_num(), omp_get_num_threads());
+    check_interrupt();
     return;
   }
 #endif
   pg.run(0, 1);
+  check_interrupt();  // no-op inside a caller's parallel region: the caller's poll throws
 }
 
 // ---- Direct path (small problems, vectors) -----------------------------------------------------
