@@ -154,7 +154,9 @@ inline float log_unit(float u) {
 inline float sqrt_nonneg(float x) {
   int32_t bits;
   std::memcpy(&bits, &x, sizeof bits);
-  bits = 0x5f3759df - (bits >> 1);  // first guess at 1/sqrt(x) from the exponent
+  // First guess at 1/sqrt(x) from the exponent. Unsigned subtraction: x = -0.0f (sign bit
+  // set) would overflow int32_t; the wrapped bits are what the signed code always produced.
+  bits = static_cast<int32_t>(0x5f3759dfu - static_cast<uint32_t>(bits >> 1));
   float y;
   std::memcpy(&y, &bits, sizeof y);
   const float h = 0.5f * x;

@@ -63,6 +63,9 @@ struct VecT<uint8_t> {
 };
 template <class T>
 using Vec = typename VecT<T>::type;
+// Unsigned lanes for int64 sums and products: they wrap like PyTorch's, where signed
+// overflow would be undefined behaviour.
+typedef uint64_t VecU64 __attribute__((vector_size(64)));
 template <class T>
 constexpr int kLanes = static_cast<int>(64 / sizeof(T));
 
@@ -89,6 +92,8 @@ struct SumR {
   static AX_VINLINE V step(const V& a, const V& x) {
     if constexpr (std::is_same_v<V, int64_t>)  // wraps on overflow, as in PyTorch, without UB
       return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(x));
+    else if constexpr (std::is_same_v<V, Vec<int64_t>>)  // the same, lane-wise
+      return reinterpret_cast<V>(reinterpret_cast<VecU64>(a) + reinterpret_cast<VecU64>(x));
     else
       return a + x;
   }
@@ -103,6 +108,8 @@ struct ProdR {
   static AX_VINLINE V step(const V& a, const V& x) {
     if constexpr (std::is_same_v<V, int64_t>)
       return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(x));
+    else if constexpr (std::is_same_v<V, Vec<int64_t>>)
+      return reinterpret_cast<V>(reinterpret_cast<VecU64>(a) * reinterpret_cast<VecU64>(x));
     else
       return a * x;
   }

@@ -32,6 +32,13 @@ inline int32_t float_to_bits(float f) {
 }
 // 2^n for n in [-126, 127], built from the exponent bits.
 inline float pow2i(int32_t n) { return bits_to_float((n + 127) << 23); }
+// p * 2^k for p and the result normal, by adding k to p's exponent field. In uint32_t: k may
+// be negative, and for an input whose result the caller discards (NaN, x above the overflow
+// bound) the shift or sum may wrap; both are undefined on int32_t (UBSan), the same bits here.
+inline float add_to_exponent(float p, int32_t k) {
+  const uint32_t bits = static_cast<uint32_t>(float_to_bits(p)) + (static_cast<uint32_t>(k) << 23);
+  return bits_to_float(static_cast<int32_t>(bits));
+}
 
 // Range reduction for e^x: x = n ln2 + r, |r| <= ln2/2. Adding kShifter (1.5 * 2^23) rounds
 // x log2(e) to the integer n, which then also sits in the low bits of the sum; ln2 is split so
@@ -68,7 +75,7 @@ inline float expf_poly(float x) {
   const bool low = k < 0;
   const int32_t kk = low ? k + 64 : k;
   const float scale = low ? 5.42101086e-20f : 1.0f;
-  const float res = bits_to_float(float_to_bits(p) + (kk << 23)) * scale;
+  const float res = add_to_exponent(p, kk) * scale;
   // Above the largest float whose e^x is finite: inf (x + inf also keeps NaN as NaN).
   return x <= 88.72283172607421875f ? res : x + INFINITY;
 }
@@ -83,7 +90,7 @@ inline float expf_nonpos(float x) {
   r = mad(n, -kLn2Lo, r);
   const float p = mad(mad(expm1_tail(r), r, 1.0f), r, 1.0f);
   const int32_t k64 = float_to_bits(t) - (kShifterBits - 64);
-  return bits_to_float(float_to_bits(p) + (k64 << 23)) * 5.42101086e-20f;
+  return add_to_exponent(p, k64) * 5.42101086e-20f;
 }
 }  // namespace detail
 
@@ -169,7 +176,7 @@ inline float tanh<float>(float x) {
   float r = mad(n, -kLn2Hi, z);
   r = mad(n, -kLn2Lo, r);
   const float e = mad(mad(expm1_tail(r), r, 1.0f), r, 1.0f);
-  const float s = bits_to_float((float_to_bits(t) - kShifterBits + 127) << 23);
+  const float s = add_to_exponent(1.0f, float_to_bits(t) - kShifterBits);  // 2^n; NaN-safe
   const float big = 1.0f - 2.0f / mad(e, s, 1.0f);
   return std::copysign(ax < 0.625f ? small : big, x);  // NaN stays NaN
 }
