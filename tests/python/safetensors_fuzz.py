@@ -742,11 +742,17 @@ def _limit_address_space() -> None:
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM). Not getrusage's ru_maxrss: Linux carries that
+    across fork + exec, so a worker started by a large pytest process would report the parent's
+    size instead of its own."""
     try:
-        import resource
-    except ImportError:
-        return float("nan")
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return float("nan")
 
 
 def _selftest(label: str) -> None:
