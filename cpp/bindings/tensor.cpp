@@ -100,15 +100,35 @@ py::object item(const Tensor& t) {
   return py::none();
 }
 
+// index_value(o) for entry i of op's shape argument. An __index__ that refuses (a float or
+// multi-element tensor) raises its own exception type again, with the message under op's name.
+int64_t shape_entry(py::handle o, const char* op, int i) {
+  const Py_ssize_t v = PyNumber_AsSsize_t(o.ptr(), PyExc_OverflowError);
+  if (v == -1 && PyErr_Occurred()) {
+    py::error_already_set e;  // takes the pending exception
+    const std::string msg = py::str(e.value());
+    PyErr_Format(e.type().ptr(), "%s: shape entry %d: %s", op, i, msg.c_str());
+    throw py::error_already_set();
+  }
+  return v;
+}
+
 }  // namespace
 
 py::handle tensor_type() { return g_tensor_type; }
 
+// Calls tuple.__new__(Size, entries) directly, skipping Size.__new__ (python/axonite/_tensor.py):
+// that one validates user input in Python, and these entries are ints by construction. Going
+// through it would add a Python frame to every Tensor.shape.
 py::object make_size(const Dims& d) {
   py::tuple t(d.size());
   for (int i = 0; i < d.size(); ++i) t[i] = py::int_(d[i]);
   if (!g_size_cls) return std::move(t);
-  return g_size_cls(t);
+  py::tuple args = py::make_tuple(std::move(t));
+  PyObject* size =
+      PyTuple_Type.tp_new(reinterpret_cast<PyTypeObject*>(g_size_cls.ptr()), args.ptr(), nullptr);
+  if (size == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(size);
 }
 
 std::optional<Tensor> as_operand(py::handle o) {
@@ -154,7 +174,7 @@ Dims dims_from_args(const py::args& args, const char* op) {
     AXONITE_CHECK(PyIndex_Check(a.ptr()) && !PyBool_Check(a.ptr()), TypeError, op,
                   ": expected ints as the shape, got ",
                   std::string(py::str(py::type::of(a).attr("__name__"))));
-    d.push_back(index_value(a));
+    d.push_back(shape_entry(a, op, d.size()));
   }
   return d;
 }
@@ -178,7 +198,13 @@ void register_tensor(py::module_& m, Class& cls) {
   m.attr("int64") = DType::Int64;
   m.attr("bool") = DType::Bool;
 
-  m.def("_set_size_class", [](py::object c) { g_size_cls = std::move(c); });
+  m.def("_set_size_class", [](py::object c) {
+    // make_size calls tuple's own tp_new on it, which is only valid for a tuple subclass.
+    AXONITE_CHECK(PyType_Check(c.ptr()) &&
+                      PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(c.ptr()), &PyTuple_Type),
+                  TypeError, "_set_size_class: expected a subclass of tuple");
+    g_size_cls = std::move(c);
+  });
   m.def("from_numpy", &from_numpy, "ndarray"_a,
         "A tensor sharing memory with a NumPy array (float32/float64/int64/bool).");
   m.def("_empty", [](const Dims& s, DType d) { return ax::empty(s, d); }, "size"_a, "dtype"_a);

@@ -115,6 +115,14 @@ Tensor py_flip(const Tensor& t, const Dims& dims) {
   return maybe_release(t.numel(), [&] { return ax::flip(t, dims); });
 }
 
+Tensor py_fliplr(const Tensor& t) {
+  return maybe_release(t.numel(), [&] { return ax::fliplr(t); });
+}
+
+Tensor py_flipud(const Tensor& t) {
+  return maybe_release(t.numel(), [&] { return ax::flipud(t); });
+}
+
 Tensor py_as_strided(const Tensor& t, const Dims& size, const Dims& stride,
                      std::optional<int64_t> offset) {
   return ax::as_strided(t, size, stride, offset);
@@ -207,8 +215,8 @@ void register_views(py::module_& m, Class& cls) {
         return py_flip(t, shape_args(a, kw, "dims", "flip"));
       },
       "A copy with the element order reversed along dims.");
-  cls.def("fliplr", [](const Tensor& t) { return py_flip(t, Dims{1}); });
-  cls.def("flipud", [](const Tensor& t) { return py_flip(t, Dims{0}); });
+  cls.def("fliplr", &py_fliplr);
+  cls.def("flipud", &py_flipud);
   cls.def("roll", &py_roll, "shifts"_a, "dims"_a = py::none());
 
   // ---- functions ----
@@ -253,8 +261,8 @@ void register_views(py::module_& m, Class& cls) {
       "flip",
       [](const Tensor& t, py::handle d) { return py_flip(t, int_or_dims(d, "flip", "dims")); },
       "input"_a, "dims"_a);
-  m.def("fliplr", [](const Tensor& t) { return py_flip(t, Dims{1}); }, "input"_a);
-  m.def("flipud", [](const Tensor& t) { return py_flip(t, Dims{0}); }, "input"_a);
+  m.def("fliplr", &py_fliplr, "input"_a);
+  m.def("flipud", &py_flipud, "input"_a);
   m.def("roll", &py_roll, "input"_a, "shifts"_a, "dims"_a = py::none());
 }
 

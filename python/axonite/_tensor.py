@@ -4,13 +4,18 @@ conversions (`to`, `float`, ...), `Size`, `device` and `tensor()` construction."
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from typing import Any
+import math
+import operator
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import _C
 from ._C import Tensor, dtype
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 float32 = _C.float32
 float64 = _C.float64
@@ -23,17 +28,36 @@ long = _C.int64
 _NP_OF = {_C.float32: np.float32, _C.float64: np.float64, _C.int64: np.int64, _C.bool: np.bool_}
 
 
+def _size_entry(i: int, s: Any) -> int:
+    try:
+        return operator.index(s)
+    except TypeError as e:
+        raise TypeError(f"Size: entry {i} must be an int, got {type(s).__name__} ({e})") from None
+
+
 class Size(tuple):
-    """The shape of a tensor: a tuple of ints that prints like PyTorch's ``torch.Size``."""
+    """The shape of a tensor: a tuple of ints that prints like PyTorch's ``torch.Size``.
+
+    ``Size(iterable)`` checks that every entry is an int (anything with ``__index__``: NumPy
+    ints, 1-element integer tensors). ``Tensor.shape`` builds its Size in C++ through
+    ``tuple.__new__`` (bindings/tensor.cpp, make_size) and so skips this check: its entries are
+    ints by construction, and a Python-level ``__new__`` would slow every ``.shape`` call.
+    """
+
+    def __new__(cls, sizes: Iterable[Any] = ()) -> Self:
+        try:
+            entries = iter(sizes)
+        except TypeError:
+            raise TypeError(
+                f"Size: expected an iterable of ints, got {type(sizes).__name__}"
+            ) from None
+        return super().__new__(cls, (_size_entry(i, s) for i, s in enumerate(entries)))
 
     def __repr__(self) -> str:
         return f"axonite.Size({list(self)})"
 
     def numel(self) -> int:
-        n = 1
-        for s in self:
-            n *= s
-        return n
+        return math.prod(self)
 
 
 _C._set_size_class(Size)
@@ -235,7 +259,12 @@ builtins_bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __bu
 
 def _index(self: Tensor) -> int:
     if self.dtype not in (_C.int64, _C.bool) or self.numel() != 1:
-        raise TypeError("only integer tensors of a single element can be converted to an index")
+        # PyTorch's wording (and TypeError), prefixed with the op: callers such as list
+        # indexing or range() report it without naming any axonite function.
+        raise TypeError(
+            "Tensor.__index__: only integer tensors of a single element can be converted to an "
+            f"index (got shape {list(self.shape)}, dtype {str(self.dtype).removeprefix('axonite.')})"
+        )
     return int(self.item())
 
 

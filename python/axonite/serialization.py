@@ -36,6 +36,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from typing import IO, Any
@@ -231,7 +232,16 @@ def _atomic_write(path: str, prepared: _Prepared) -> None:
             continue
     try:
         # Streams straight from the tensors to the file (no whole-file buffer in memory).
-        safetensors.serialize_file(prepared.specs, tmp, metadata=prepared.metadata)
+        try:
+            safetensors.serialize_file(prepared.specs, tmp, metadata=prepared.metadata)
+        except safetensors.SafetensorError as e:
+            # A failed write (full disk, quota, file size limit) arrives as the library's own
+            # error with the OS errno in its text; callers expect the OSError open() would give.
+            code = re.search(r"\(os error (\d+)\)", str(e))
+            if code is None:
+                raise
+            errno = int(code.group(1))
+            raise OSError(errno, f"ax.save: writing failed: {os.strerror(errno)}", path) from e
         _fsync_path(tmp)
         os.replace(tmp, path)
     except BaseException:

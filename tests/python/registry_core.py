@@ -301,7 +301,6 @@ add(
             lambda: ax.heaviside(ax.ones(2), ax.ones(3)),
             ValueError,
             r"heaviside.*\[2\].*\[3\]",
-            cpp_msg("says 'where: shapes [2] and [3]'"),
         )
     ],
 )
@@ -1192,10 +1191,7 @@ for _name, _ref in (("flip", None), ("fliplr", np.fliplr), ("flipud", np.flipud)
             err(
                 lambda n=_name: getattr(ax, n)(ax.ones(3) if n == "fliplr" else ax.ones(())),
                 RuntimeError,
-                rf"{_name}.*(2-D|1-D|>=)",
-                cpp_msg(
-                    "raises IndexError 'flip: dimension out of range' (torch: 'Input must be >= 2-d')"
-                ),
+                rf"{_name}: input must be >= {'2' if _name == 'fliplr' else '1'}-D",
             )
         ]
     shape_op(_name, rows, errs)
@@ -1586,7 +1582,6 @@ add(
             lambda: ax.take_along_dim(ax.ones(3, 2), ax.ones(1, 2), 0),
             (TypeError, RuntimeError),
             r"take_along_dim.*int64",
-            cpp_msg("says 'gather(): Expected dtype int64'"),
         ),
     ],
 )
@@ -1694,7 +1689,6 @@ add(
             lambda: ax.index_put(ax.ones(3), (ax.tensor([5]),), ax.ones(1)),
             IndexError,
             r"index_put.*index 5 is out of bounds",
-            cpp_msg("omits the op name"),
         ),
     ],
 )
@@ -1776,7 +1770,6 @@ add(
             lambda: ax.masked_fill(ax.ones(2, 3), ax.ones(4, dtype=ax.bool), 1.0),
             ValueError,
             r"masked_fill.*\[4\].*\[2, 3\]",
-            cpp_msg("says 'where: shapes [4] and [2, 3]'"),
         ),
     ],
 )
@@ -2815,9 +2808,7 @@ add(
         err(
             lambda: ax.Size([1, "a"]),
             TypeError,
-            r"Size.*int",
-            "Size accepts non-ints; validating in Size.__new__ slows every tensor.shape by ~180 ns "
-            "unless the C++ side builds shapes through tuple.__new__ (reported to the lead)",
+            r"Size: entry 1 must be an int, got str",
         )
     ],
 )
@@ -2864,9 +2855,7 @@ add(
         err(
             lambda: ax.ones(3).view(ax.ones(1)),
             TypeError,
-            r"view.*only integer tensors of a single element",
-            "the message (PyTorch's own) omits the op: 'only integer tensors of a single element "
-            "can be converted to an index' (C++ binding)",
+            r"view: shape entry 0: Tensor\.__index__: only integer tensors of a single element",
         ),
         err(
             lambda: ax.ones(3)[5],

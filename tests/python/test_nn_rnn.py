@@ -277,10 +277,14 @@ def test_fused_op_gradcheck(kind, reverse, with_lengths):
     assert ax.autograd.gradcheck(fn, (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr))
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru"])
-def test_thread_count_bit_identical(kind):
-    """The batch is split across threads in the gate passes; results must not change."""
-    am = getattr(nn, KINDS[kind][0])(IN, 64, num_layers=2, bidirectional=True)
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn_tanh"])
+@pytest.mark.parametrize("hidden", [64, 100])
+def test_thread_count_bit_identical(kind, hidden):
+    """At 2 threads each thread owns a slice of the hidden units in the time loop (100 units:
+    slices of 48 and 52, so a unit's activations land in a vector tail); results must not
+    change with the thread count."""
+    cls, extra = KINDS[kind]
+    am = getattr(nn, cls)(IN, hidden, **extra, num_layers=2, bidirectional=True)
     x = ax.randn(7, 96, IN)
     lengths = (np.arange(96) % 7 + 1).tolist()
     before = ax.get_num_threads()

@@ -257,13 +257,18 @@ def test_long_kernels_release_the_gil(kernel: str, reliability) -> None:
 
 
 # ---- 3. Ctrl-C during a long op ---------------------------------------------------------------
-# The child times a slice of the op first (1/32 of the matmul's K, 4 of the 96 layers), so the
-# report says how long the full op would have run: the interrupt has to come from inside the
-# C++ call, not from its return.
+# The child times a slice of the op first (1/32 of the matmul's K, 4 of the 96 layers, 1/32 of
+# the conv images, 1 of the 16 pooled images), so the report says how long the full op would have
+# run: the interrupt has to come from inside the C++ call, not from its return. The conv and
+# pooling cases cover the per-image / per-plane polls of kernels/cpu/conv.cpp and
+# pooling_impl.h, which at 1 thread run every image in one parallel_for call; the conv shapes
+# take the direct (non-GEMM) forward kernels, which have no polls of their own. The LSTM case
+# covers the recurrent time loop (kernels/cpu/rnn.cpp), whose threads agree on when to stop.
 CHILD = textwrap.dedent(
     """
     import sys, time
     import axonite as ax
+    import axonite.nn.functional as F
 
     mode, threads = sys.argv[1], int(sys.argv[2])
     ax.set_num_threads(threads)
@@ -274,6 +279,40 @@ CHILD = textwrap.dedent(
         a[:, :512] @ b[:512]
         expected = (time.monotonic() - t0) * 32
         op = lambda: a @ b
+    elif mode == "conv2d":  # 512 images, 512 -> 512 channels, 14x14, 3x3: 237G multiply-adds
+        x, w = ax.ones(512, 512, 14, 14), ax.ones(512, 512, 3, 3)
+        t0 = time.monotonic()
+        F.conv2d(x[:16], w, padding=1)
+        expected = (time.monotonic() - t0) * 32
+        op = lambda: F.conv2d(x, w, padding=1)
+    elif mode == "conv2d_backward":
+        # Half that conv; only the input needs a gradient, so the backward is the input gradient
+        # alone (stride 1: a forward conv with flipped weights). The weight gradient would run
+        # on the GEMM, which polls on its own. The graph is built at 2 threads to save time.
+        x, w = ax.ones(256, 512, 14, 14, requires_grad=True), ax.ones(512, 512, 3, 3)
+        xs = x[:8].detach().requires_grad_()
+        ys = F.conv2d(xs, w, padding=1)
+        t0 = time.monotonic()
+        ys.backward(ax.ones_like(ys))
+        expected = (time.monotonic() - t0) * 32
+        ax.set_num_threads(2)
+        y = F.conv2d(x, w, padding=1)
+        ax.set_num_threads(threads)
+        g = ax.ones_like(y)
+        op = lambda: y.backward(g)
+    elif mode == "max_pool2d":  # 16 x 64 planes of 224x224, 127x127 windows, stride 1
+        x = ax.ones(16, 64, 224, 224)
+        t0 = time.monotonic()
+        F.max_pool2d(x[:1], 127, 1, 63)
+        expected = (time.monotonic() - t0) * 16
+        op = lambda: F.max_pool2d(x, 127, 1, 63)
+    elif mode == "lstm":  # a long time loop: 2 threads share the hidden units of every step
+        lstm, x = ax.nn.LSTM(8, 512), ax.randn(16384, 8, 8)
+        with ax.no_grad():
+            t0 = time.monotonic()
+            lstm(x[:512])
+            expected = (time.monotonic() - t0) * 32
+        op = lambda: lstm(x)
     else:  # a long loss.backward(): 96 layers of (1024, 1024) @ (1024, 1024) and tanh
         x = ax.randn(1024, 1024, requires_grad=True)
         w = (ax.randn(1024, 1024) * 0.03).requires_grad_()
@@ -301,7 +340,18 @@ CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize(("mode", "threads"), [("matmul", 1), ("matmul", 2), ("backward", 1)])
+@pytest.mark.parametrize(
+    ("mode", "threads"),
+    [
+        ("matmul", 1),
+        ("matmul", 2),
+        ("backward", 1),
+        ("conv2d", 1),
+        ("conv2d_backward", 1),
+        ("max_pool2d", 1),
+        ("lstm", 2),
+    ],
+)
 def test_ctrl_c_interrupts_long_op(mode: str, threads: int, reliability) -> None:
     env = dict(os.environ, PYTHONPATH=str(Path(ax.__file__).resolve().parents[1]))
     proc = subprocess.Popen(

@@ -352,6 +352,44 @@ def test_failure_mid_write_leaves_old_file(
     assert ax.load(p)["old"].shape == (1000,)
 
 
+_FSIZE_CHILD = """
+import resource, signal, sys
+import axonite as ax
+path, cap = sys.argv[1], int(sys.argv[2])
+# The kernel refuses writes past RLIMIT_FSIZE (EFBIG) as it refuses them on a full disk (ENOSPC):
+# a real failed write in the middle of the file, not a simulated one.
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (cap, cap))
+try:
+    ax.save({"new": ax.ones(1 << 20)}, path)
+except OSError as e:
+    print("OSError", e.errno, "ax.save" in str(e) and path in str(e))
+else:
+    print("saved")
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="RLIMIT_FSIZE needs a POSIX child process")
+def test_real_write_failure_leaves_old_file(tmp_path: pathlib.Path) -> None:
+    import subprocess
+    import sys
+
+    p, before = _old_file(tmp_path)
+    cap = 1 << 16  # the 4 MiB tensor stops at 64 KiB, past the old file's size
+    out = subprocess.run(
+        [sys.executable, "-c", _FSIZE_CHILD, str(p), str(cap)],
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    # EFBIG reaches the caller as OSError naming ax.save and the path
+    assert out.stdout.split() == ["OSError", "27", "True"], out.stdout
+    assert p.read_bytes() == before
+    assert sorted(x.name for x in tmp_path.iterdir()) == [p.name]
+
+
 def test_library_error_mid_write_leaves_old_file(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

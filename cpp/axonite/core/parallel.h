@@ -73,4 +73,31 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& f) {
 #endif
 }
 
+// Runs f(tid, nt) once on each of up to `threads` threads of one parallel region (nt is the team
+// size OpenMP actually gave, tid in [0, nt)), for kernels whose threads stay together across
+// many dependent steps (a recurrent layer's time loop) and meet at region_barrier() instead of
+// paying a fork and a join per step. Runs f(0, 1) inline for one thread, without OpenMP or
+// inside another region. f must not throw (there is no one to catch it inside the region) and
+// every thread must reach the same barriers; the caller polls interrupts at a point all threads
+// agree on (see rnn.cpp).
+template <class F>
+void parallel_region(int threads, const F& f) {
+#if AXONITE_WITH_OPENMP
+  if (threads > 1 && !in_parallel_region()) {
+#pragma omp parallel num_threads(threads)
+    f(omp_get_thread_num(), omp_get_num_threads());
+    return;
+  }
+#endif
+  (void)threads;
+  f(0, 1);
+}
+
+// Waits for every thread of the enclosing parallel_region (a no-op with one thread).
+inline void region_barrier() {
+#if AXONITE_WITH_OPENMP
+#pragma omp barrier
+#endif
+}
+
 }  // namespace ax

@@ -391,6 +391,8 @@ Tensor heaviside(const Tensor& x, const Tensor& values) {
                 "heaviside: is not yet implemented for tensors with different dtypes (input is ",
                 dtype_name(x.dtype()), ", values is ", dtype_name(values.dtype()), ")");
   AXONITE_CHECK(x.dtype() != DType::Bool, TypeError, "heaviside: not supported for bool tensors");
+  // Checked here so that a mismatch names heaviside, not the where() it is built from.
+  broadcast_shapes(x.sizes(), values.sizes(), "heaviside");
   Tensor y;
   {
     autograd::GradModeGuard no_grad(false);

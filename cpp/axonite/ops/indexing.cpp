@@ -150,7 +150,10 @@ struct Plan {
   cpu::IndexRows rows;
 };
 
-Plan make_plan(const Tensor& src, const TensorList& idx) {
+// Errors name `op` when given (index_put); reading x[idx] keeps PyTorch's bare messages.
+Plan make_plan(const Tensor& src, const TensorList& idx, const char* op) {
+  const char* prefix = op ? op : "";
+  const char* sep = op ? ": " : "";
   const int64_t es = static_cast<int64_t>(itemsize(src.dtype()));
   std::vector<int> dims;
   Dims bshape;
@@ -167,7 +170,7 @@ Plan make_plan(const Tensor& src, const TensorList& idx) {
           std::string shapes;
           for (const Tensor& t : idx)
             if (t.defined()) shapes += (shapes.empty() ? "" : ", ") + shape_str(t.sizes());
-          fail(ErrorKind::IndexError,
+          fail(ErrorKind::IndexError, prefix, sep,
                "shape mismatch: indexing tensors could not be broadcast together with shapes ",
                shapes);
         }
@@ -216,8 +219,8 @@ Plan make_plan(const Tensor& src, const TensorList& idx) {
       int64_t i = v[b * vs];
       if (i < 0) i += n;
       if (i < 0 || i >= n)
-        fail(ErrorKind::IndexError, "index ", v[b * vs], " is out of bounds for dimension ", d,
-             " with size ", n);
+        fail(ErrorKind::IndexError, prefix, sep, "index ", v[b * vs],
+             " is out of bounds for dimension ", d, " with size ", n);
       o[b] += i * step;
     }
   }
@@ -330,7 +333,7 @@ void check_no_overlap(const Tensor& x, const char* op) {
 }
 
 Tensor index_gather_raw(const Tensor& x, const TensorList& indices) {
-  Plan p = make_plan(x, indices);
+  Plan p = make_plan(x, indices, nullptr);
   Tensor out = Tensor::empty(p.result, x.dtype());
   const int64_t es = static_cast<int64_t>(itemsize(x.dtype()));
   cpu::IndexRows& g = p.rows;
@@ -348,7 +351,7 @@ Tensor index_gather_raw(const Tensor& x, const TensorList& indices) {
 void index_put_raw(const Tensor& x, const TensorList& indices, const Tensor& value, bool accumulate,
                    const char* op) {
   check_no_overlap(x, op);
-  Plan p = make_plan(x, indices);
+  Plan p = make_plan(x, indices, op);
   Tensor v = prep_value(value, p.result, x);
   cpu::IndexRows& g = p.rows;
   g.offs = p.offs.data();

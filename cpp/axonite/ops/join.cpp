@@ -414,6 +414,18 @@ Tensor flip(const Tensor& x, const Dims& dims) {
   return y;
 }
 
+// PyTorch raises RuntimeError (not flip's IndexError for a bad dim) when x has too few dims.
+Tensor fliplr(const Tensor& x) {
+  AXONITE_CHECK(x.dim() >= 2, RuntimeError, "fliplr: input must be >= 2-D, got a ", x.dim(),
+                "-D tensor of shape ", shape_str(x.sizes()));
+  return flip(x, Dims{1});
+}
+
+Tensor flipud(const Tensor& x) {
+  AXONITE_CHECK(x.dim() >= 1, RuntimeError, "flipud: input must be >= 1-D, got a 0-D tensor");
+  return flip(x, Dims{0});
+}
+
 Tensor roll(const Tensor& x, const Dims& shifts, const Dims& dims) {
   if (dims.empty()) {
     AXONITE_CHECK(shifts.size() == 1, RuntimeError,

@@ -37,6 +37,9 @@ Tensor repeat(const Tensor& x, const Dims& repeats);
 Tensor tile(const Tensor& x, const Dims& dims);
 // A copy with the order of elements reversed along each of `dims`.
 Tensor flip(const Tensor& x, const Dims& dims);
+// flip along dim 1 (x at least 2-D) / dim 0 (x at least 1-D), as in PyTorch.
+Tensor fliplr(const Tensor& x);
+Tensor flipud(const Tensor& x);
 // A copy with elements shifted (circularly) by shifts[i] along dims[i]; empty dims rolls the
 // flattened tensor.
 Tensor roll(const Tensor& x, const Dims& shifts, const Dims& dims);

@@ -170,6 +170,10 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
 }
 
 Tensor take_along_dim(const Tensor& x, const Tensor& indices, std::optional<int64_t> dim) {
+  // Checked before the reshapes and the gather below, whose messages would name gather.
+  AXONITE_CHECK(indices.dtype() == DType::Int64, RuntimeError,
+                "take_along_dim(): Expected dtype int64 for indices, got ",
+                dtype_name(indices.dtype()));
   if (!dim) return gather(reshape(x, Dims{-1}), 0, reshape(indices, Dims{-1}));
   AXONITE_CHECK(x.dim() == indices.dim(), RuntimeError,
                 "take_along_dim(): input and indices should have the same number of dimensions, "
@@ -235,6 +239,8 @@ void check_mask_value(const Tensor& mask, const Tensor& value, const char* op) {
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
   check_mask_value(mask, value, "masked_fill");
+  // Checked here so that a mismatch names masked_fill, not the where() it is built from.
+  broadcast_shapes(mask.sizes(), x.sizes(), "masked_fill");
   Tensor y;
   {
     autograd::GradModeGuard no_grad(false);

@@ -147,6 +147,13 @@ thread_local ScratchBuffer tl_scratch;
 // from tl_scratch, which that forward uses).
 thread_local ScratchBuffer tl_flipped;
 
+// Note [Interrupts] (core/parallel.h) in the convolution loops: at one thread, or with as many
+// parts as threads, parallel_for hands each thread all of its images in one call, so the loops
+// over images (or work items, or planes) below poll the flag once per iteration, never inside
+// the arithmetic. A part that sees it skips its remaining iterations; for_parts (and the plane
+// loops' callers) then throw once outside any parallel region, so a half-computed result is
+// never returned.
+
 // Splits [0, n) into nw contiguous parts and calls f(w, i0, i1) for each part w; part w owns
 // scratch slot w whichever thread runs it.
 template <class F>
@@ -154,6 +161,7 @@ void for_parts(int64_t n, int64_t nw, const F& f) {
   parallel_for(0, nw, 1, [&](int64_t w0, int64_t w1) {
     for (int64_t w = w0; w < w1; ++w) f(w, n * w / nw, n * (w + 1) / nw);
   });
+  check_interrupt();  // parallel_for's serial path polls only before it runs f
 }
 
 int64_t div_up(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
@@ -409,7 +417,7 @@ void rows_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
   rows_pack_weights(g, w, lay, k.block, s);
   for_parts(items, parts, [&](int64_t part, int64_t i0, int64_t i1) {
     T* xp = s + wsize + part * xsize;
-    for (int64_t i = i0; i < i1; ++i) {
+    for (int64_t i = i0; i < i1 && !interrupt_requested(); ++i) {
       const int64_t n = i / G, gi = i % G;
       const T* xg = x + (n * g.c + gi * Cg) * in_s;
       const T* bg = b ? b + gi * OCg : nullptr;
@@ -438,7 +446,7 @@ void rows_backward_input(const ConvGeom& g, const T* gy, const T* w, const T* b,
   rows_pack_weights(g, w, lay, k.block, s);
   for_parts(items, parts, [&](int64_t part, int64_t i0, int64_t i1) {
     T* gxp = s + wsize + part * lay.group;
-    for (int64_t i = i0; i < i1; ++i) {
+    for (int64_t i = i0; i < i1 && !interrupt_requested(); ++i) {
       const int64_t n = i / G, gi = i % G;
       fill(gxp, lay.group, T(0));
       k.backward_input(g, gy + (n * g.oc + gi * OCg) * out_s, s + gi * lay.wblock, OCg, gxp,
@@ -472,7 +480,7 @@ void rows_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
     T* acc = s + ch * acc_size;
     T* xp = s + chunks * acc_size + ch * lay.group;
     fill(acc, acc_size, T(0));
-    for (int64_t n = n0; n < n1; ++n) {
+    for (int64_t n = n0; n < n1 && !interrupt_requested(); ++n) {
       for (int64_t gi = 0; gi < G; ++gi) {
         rows_pad_input(g, x + (n * g.c + gi * Cg) * in_s, lay, xp);
         k.backward_weight(g, xp, lay.pw, gy + (n * g.oc + gi * OCg) * out_s, OCg,
@@ -550,7 +558,7 @@ void ocvec_conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T
   for_parts(items, parts, [&](int64_t part, int64_t i0, int64_t i1) {
     T* xp = s + wsize + bsize + part * per_part;
     int64_t cur = -1;
-    for (int64_t i = i0; i < i1; ++i) {
+    for (int64_t i = i0; i < i1 && !interrupt_requested(); ++i) {
       const int64_t tile = i % tiles, nb = i / tiles % nbatch, gc = i / tiles / nbatch;
       const int64_t gi = gc / nchunks;
       const int64_t n0 = nb * ipb, ni = g.n - n0 < ipb ? g.n - n0 : ipb;
@@ -589,11 +597,12 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
     const auto& k = conv_plane_kernels<T>();
     const int64_t K = g.k_size();
     parallel_for(0, g.n * g.oc, plane_grain(out_s * K), [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) {
+      for (int64_t i = i0; i < i1 && !interrupt_requested(); ++i) {
         const int64_t n = i / g.oc, o = i % g.oc;
         k.forward(g, x + (n * g.c + o / OCg) * in_s, w + o * K, b ? b[o] : T(0), y + i * out_s);
       }
     });
+    check_interrupt();
     return;
   }
   if (use_rows(g) || use_rows_narrow(g)) return rows_forward(g, x, w, b, y);
@@ -606,7 +615,7 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
     for_parts(g.n, parts, [&](int64_t part, int64_t n0, int64_t n1) {
       T* col = scratch + part * (col_size + st_size);
       T* st = col + col_size;
-      for (int64_t nb = n0; nb < n1; nb += ipt) {
+      for (int64_t nb = n0; nb < n1 && !interrupt_requested(); nb += ipt) {
         const int64_t ni = n1 - nb < ipt ? n1 - nb : ipt, cols = ni * out_s;
         for (int64_t gi = 0; gi < G; ++gi) {
           for (int64_t i = 0; i < ni; ++i)
@@ -628,7 +637,7 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
          : static_cast<T*>(tl_scratch.get(sizeof(T) * static_cast<size_t>(col_size * parts)));
   for_parts(g.n, parts, [&](int64_t part, int64_t n0, int64_t n1) {
     T* col = pw ? nullptr : scratch + part * col_size;
-    for (int64_t n = n0; n < n1; ++n) {
+    for (int64_t n = n0; n < n1 && !interrupt_requested(); ++n) {
       for (int64_t gi = 0; gi < G; ++gi) {
         const T* xg = x + (n * g.c + gi * Cg) * in_s;
         const T* wg = w + gi * OCg * CgK;
@@ -707,7 +716,7 @@ void conv_backward_input(const ConvGeom& g, const T* gy, const T* w, const T* b,
     const auto& k = conv_plane_kernels<T>();
     const int64_t K = g.k_size();
     parallel_for(0, g.n * g.c, plane_grain(out_s * K * OCg), [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) {
+      for (int64_t i = i0; i < i1 && !interrupt_requested(); ++i) {
         const int64_t n = i / g.c, c = i % g.c;
         T* gxp = gx + i * in_s;
         fill(gxp, in_s, b ? b[c] : T(0));
@@ -715,6 +724,7 @@ void conv_backward_input(const ConvGeom& g, const T* gy, const T* w, const T* b,
           k.backward_input(g, gy + (n * g.oc + o) * out_s, w + o * K, gxp);
       }
     });
+    check_interrupt();
     return;
   }
   if (use_rows(g)) return rows_backward_input(g, gy, w, b, gx);
@@ -733,7 +743,7 @@ void conv_backward_input(const ConvGeom& g, const T* gy, const T* w, const T* b,
       T* st = col + col_size;
       for (int64_t n = n0; n < n1; ++n)
         for (int64_t c = 0; c < g.c; ++c) fill(gx + (n * g.c + c) * in_s, in_s, b ? b[c] : T(0));
-      for (int64_t nb = n0; nb < n1; nb += ipt) {
+      for (int64_t nb = n0; nb < n1 && !interrupt_requested(); nb += ipt) {
         const int64_t ni = n1 - nb < ipt ? n1 - nb : ipt, cols = ni * out_s;
         for (int64_t gi = 0; gi < G; ++gi) {
           gather_planes(g, gy, nb, ni, gi, st);
@@ -756,7 +766,7 @@ void conv_backward_input(const ConvGeom& g, const T* gy, const T* w, const T* b,
          : static_cast<T*>(tl_scratch.get(sizeof(T) * static_cast<size_t>(col_size * parts)));
   for_parts(g.n, parts, [&](int64_t part, int64_t n0, int64_t n1) {
     T* col = pw ? nullptr : scratch + part * col_size;
-    for (int64_t n = n0; n < n1; ++n) {
+    for (int64_t n = n0; n < n1 && !interrupt_requested(); ++n) {
       T* gxn = gx + n * g.c * in_s;
       for (int64_t c = 0; c < g.c; ++c) fill(gxn + c * in_s, in_s, b ? b[c] : T(0));
       for (int64_t gi = 0; gi < G; ++gi) {
@@ -814,7 +824,7 @@ void wgrad_direct(const ConvGeom& g, const T* x, const T* gy, T* gw) {
     T* gt = xp + lay.group;
     fill(acc, acc_size, T(0));
     fill(gt, gt_size, T(0));  // the padding channels stay zero
-    for (int64_t n = n0; n < n1; ++n) {
+    for (int64_t n = n0; n < n1 && !interrupt_requested(); ++n) {
       for (int64_t gi = 0; gi < G; ++gi) {
         rows_pad_input(g, x + (n * g.c + gi * Cg) * in_s, lay, xp);
         const T* gyg = gy + (n * g.oc + gi * OCg) * out_s;
@@ -857,7 +867,7 @@ void conv_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
     T* accs = static_cast<T*>(tl_scratch.get(sizeof(T) * static_cast<size_t>(acc_size * parts)));
     for_parts(g.oc, parts, [&](int64_t part, int64_t o0, int64_t o1) {
       T* acc = accs + part * acc_size;
-      for (int64_t o = o0; o < o1; ++o) {
+      for (int64_t o = o0; o < o1 && !interrupt_requested(); ++o) {
         fill(acc, K * OW, T(0));
         for (int64_t n = 0; n < g.n; ++n)
           k.backward_weight(g, x + (n * g.c + o / OCg) * in_s, gy + (n * g.oc + o) * out_s, acc);
@@ -898,7 +908,7 @@ void conv_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
     T* acc = ch == 0 ? gw : parts + (ch - 1) * part_size;
     if (ipt > 1) {
       T* st = col + col_size - st_size;
-      for (int64_t nb = n0; nb < n1; nb += ipt) {
+      for (int64_t nb = n0; nb < n1 && !interrupt_requested(); nb += ipt) {
         const int64_t ni = n1 - nb < ipt ? n1 - nb : ipt, cols = ni * out_s;
         for (int64_t gi = 0; gi < G; ++gi) {
           for (int64_t i = 0; i < ni; ++i)
@@ -912,7 +922,7 @@ void conv_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
       return;
     }
     {
-      for (int64_t n = n0; n < n1; ++n) {
+      for (int64_t n = n0; n < n1 && !interrupt_requested(); ++n) {
         for (int64_t gi = 0; gi < G; ++gi) {
           const T* xg = x + (n * g.c + gi * Cg) * in_s;
           const T* gyg = gy + (n * g.oc + gi * OCg) * out_s;

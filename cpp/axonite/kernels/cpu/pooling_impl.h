@@ -26,6 +26,16 @@ int64_t plane_grain(int64_t work_per_plane) {
   return std::max<int64_t>(1, kGrain / std::max<int64_t>(1, work_per_plane));
 }
 
+// parallel_for over planes with Ctrl-C support (Note [Interrupts], core/parallel.h). At one
+// thread parallel_for runs every plane in one call, so each plane loop below polls the flag once
+// per plane (never inside the arithmetic) and skips the remaining planes once it is set; this
+// then throws outside any parallel region, so a partly written result is never returned.
+template <class F>
+void for_planes(int64_t P, int64_t grain, const F& f) {
+  parallel_for(0, P, grain, f);
+  check_interrupt();  // parallel_for's serial path polls only before it runs f
+}
+
 // PyTorch's rule: a strictly better value or a NaN replaces the current pick.
 template <bool Min, class T>
 inline bool better(T v, T m) {
@@ -141,11 +151,11 @@ void max_pool_planes(const T* x, T* y, int64_t* idx, int64_t P, const PoolAxis* 
   // Rows that tile W exactly (no padding, no remainder) are one run over the whole plane.
   const bool flat = lo == 0 && hiend == OW && C.start0 == 0 && W == OW * C.s;
   const T init = Min ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
-  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+  for_planes(P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
     std::vector<T> hv(static_cast<size_t>(D * H * OW));
     std::vector<I> hi(WithIdx ? static_cast<size_t>(D * H * OW) : 0);
     std::vector<I> yi(WithIdx ? static_cast<size_t>(OW) : 0);
-    for (int64_t p = pb; p < pe; ++p) {
+    for (int64_t p = pb; p < pe && !interrupt_requested(); ++p) {
       const T* xp = x + p * in_plane;
       if (flat) {
         interior<Min, WithIdx>(xp, hv.data(), hi.data(), 0, D * H * OW, C, I(0));
@@ -205,8 +215,8 @@ void max_pool_forward(const T* x, T* y, int64_t* idx, int64_t P, const PoolAxis*
 template <class T>
 void max_pool_backward(const T* gy, const int64_t* idx, T* gx, int64_t P, int64_t in_plane,
                        int64_t out_plane) {
-  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
-    for (int64_t p = pb; p < pe; ++p) {
+  for_planes(P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe && !interrupt_requested(); ++p) {
       T* g = gx + p * in_plane;
       std::fill(g, g + in_plane, T(0));
       const T* src = gy + p * out_plane;
@@ -278,8 +288,8 @@ template <class T>
 void tile2x2_forward(const T* x, T* y, int64_t P, int64_t H, int64_t W, const Tile2x2<T>& t) {
   const int64_t OH = H / 2, OW = W / 2, in_plane = H * W, out_plane = OH * OW;
   const T wt = t.wt, wc = t.wc;
-  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
-    for (int64_t p = pb; p < pe; ++p) {
+  for_planes(P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe && !interrupt_requested(); ++p) {
       for (int64_t oh = 0; oh < OH; ++oh) {
         const T* r0 = x + p * in_plane + 2 * oh * W;
         const T* r1 = r0 + W;
@@ -298,8 +308,8 @@ template <class T>
 void tile2x2_adjoint(const T* gy, T* gx, int64_t P, int64_t H, int64_t W, const Tile2x2<T>& t) {
   const int64_t OH = H / 2, OW = W / 2, in_plane = H * W, out_plane = OH * OW;
   const T wt = t.wt, wc = t.wc;
-  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
-    for (int64_t p = pb; p < pe; ++p) {
+  for_planes(P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe && !interrupt_requested(); ++p) {
       for (int64_t oh = 0; oh < OH; ++oh) {
         const T* g = gy + p * out_plane + oh * OW;
         T* r0 = gx + p * in_plane + 2 * oh * W;
@@ -350,16 +360,17 @@ void resample_forward(const T* x, T* y, int64_t P, const LinMap& m) {
   const int64_t H = B.in, W = C.in, OD = A.out, OH = B.out, OW = C.out;
   const int64_t in_plane = A.in * H * W, out_plane = OD * OH * OW;
   if (const double gs = global_scale(m); gs != 0.0) {
-    parallel_for(0, P, plane_grain(in_plane), [&](int64_t pb, int64_t pe) {
-      for (int64_t p = pb; p < pe; ++p) y[p] = plane_sum(x + p * in_plane, in_plane) * T(gs);
+    for_planes(P, plane_grain(in_plane), [&](int64_t pb, int64_t pe) {
+      for (int64_t p = pb; p < pe && !interrupt_requested(); ++p)
+        y[p] = plane_sum(x + p * in_plane, in_plane) * T(gs);
     });
     return;
   }
   if (const Tile2x2<T> t = tile2x2<T>(m); t.ok) return tile2x2_forward(x, y, P, H, W, t);
   const WPlan<T> pl = plan_w<T>(C);
-  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+  for_planes(P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
     std::vector<T> r(static_cast<size_t>(W));
-    for (int64_t p = pb; p < pe; ++p) {
+    for (int64_t p = pb; p < pe && !interrupt_requested(); ++p) {
       const T* xp = x + p * in_plane;
       for (int64_t od = 0; od < OD; ++od) {
         for (int64_t oh = 0; oh < OH; ++oh) {
@@ -409,17 +420,17 @@ void resample_adjoint(const T* gy, T* gx, int64_t P, const LinMap& m) {
   const int64_t H = B.in, W = C.in, OD = A.out, OH = B.out, OW = C.out;
   const int64_t in_plane = A.in * H * W, out_plane = OD * OH * OW;
   if (const double gs = global_scale(m); gs != 0.0) {
-    parallel_for(0, P, plane_grain(in_plane), [&](int64_t pb, int64_t pe) {
-      for (int64_t p = pb; p < pe; ++p)
+    for_planes(P, plane_grain(in_plane), [&](int64_t pb, int64_t pe) {
+      for (int64_t p = pb; p < pe && !interrupt_requested(); ++p)
         std::fill(gx + p * in_plane, gx + (p + 1) * in_plane, gy[p] * T(gs));
     });
     return;
   }
   if (const Tile2x2<T> t = tile2x2<T>(m); t.ok) return tile2x2_adjoint(gy, gx, P, H, W, t);
   const WPlan<T> pl = plan_w<T>(C);
-  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+  for_planes(P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
     std::vector<T> r(static_cast<size_t>(W));
-    for (int64_t p = pb; p < pe; ++p) {
+    for (int64_t p = pb; p < pe && !interrupt_requested(); ++p) {
       T* gp = gx + p * in_plane;
       std::fill(gp, gp + in_plane, T(0));
       for (int64_t od = 0; od < OD; ++od) {

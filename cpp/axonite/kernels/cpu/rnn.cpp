@@ -7,6 +7,7 @@
 #include "axonite/kernels/rnn.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <type_traits>
@@ -58,143 +59,185 @@ bool active(const RnnShape& s, int64_t t, int64_t b) {
   return s.lengths == nullptr || t < s.lengths[b];
 }
 
-// One forward step over rows [b0, b1). g_t (B, G*H) holds x W_ih^T on entry and the activated
-// gates on exit; hg (B, G*H) = h W_hh^T. The biases are added here, in the pass that reads the
-// row anyway: bx (G*H,) = b_ih + b_hh (GRU's n gate: b_in only), bhn (H,) = b_hn (GRU).
-// h (B, R) and c (B, H) are updated in place (for P > 0 the new h is the projection of m,
-// applied by the caller).
+// The hidden units [j0, j1) one thread of the time loop owns, with every gate of them.
+struct Units {
+  int64_t j0, j1;
+  int64_t size() const { return j1 - j0; }
+};
+
+// Thread tid's units out of H, in whole 16-unit chunks (one AVX-512 f32 vector), so where a
+// unit's activations fall in a vector body or tail does not depend on the thread count.
+Units units_of(int64_t H, int tid, int nt) {
+  const int64_t chunks = (H + 15) / 16;
+  return {std::min(H, 16 * (chunks * tid / nt)), std::min(H, 16 * (chunks * (tid + 1) / nt))};
+}
+
+// One forward step over rows [b0, b1) and units u. g_t (B, G*H) holds x W_ih^T on entry and
+// the activated gates on exit; hg holds the recurrent products of the units, gate q of unit
+// u.j0 + i of row b at hg[b * ldhg + q * u.size() + i]. The biases are added here, in the pass
+// that reads the row anyway: bx (G*H,) = b_ih + b_hh (GRU's n gate: b_in only), bhn (H,) = b_hn
+// (GRU). h (B, R) and c (B, H) are updated in place (for P > 0 the new h is the projection of
+// m, applied by the caller), after their old values are saved for backward (hprev only when
+// P == 0; the caller saves it otherwise).
 template <class T>
-void step_forward_rows(const RnnShape& s, const Acts& a, int64_t t, int64_t b0, int64_t b1, T* g_t,
-                       const T* hg, const T* bx, const T* bhn, T* h, T* c, T* y_t,
-                       const RnnSaved<T>& sv) {
-  const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H;
+void step_forward_rows(const RnnShape& s, const Acts& a, int64_t t, int64_t b0, int64_t b1, Units u,
+                       T* g_t, const T* hg, int64_t ldhg, const T* bx, const T* bhn, T* h, T* c,
+                       T* y_t, const RnnSaved<T>& sv) {
+  const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H, n = u.size();
   const int64_t R = s.P > 0 ? s.P : H, row0 = t * s.B;
+  const T* bxu = bx + u.j0;
   for (int64_t b = b0; b < b1; ++b) {
-    T* g = g_t + b * GH;
-    const T* hgb = hg + b * GH;
-    T* hb = h + b * R;
-    T* yb = y_t + b * R;
+    T* g = g_t + b * GH + u.j0;  // gate q of unit u.j0 + i at g[q * H + i]
+    const T* hgb = hg + b * ldhg;
+    T* hb = h + b * R + u.j0;
+    T* yb = y_t + b * R + u.j0;
+    const int64_t su = (row0 + b) * H + u.j0;  // the units' offset in the (T, B, H) buffers
+    if (s.P == 0) std::memcpy(sv.hprev + (row0 + b) * R + u.j0, hb, sizeof(T) * n);
+    if (s.mode == RnnMode::Lstm) std::memcpy(sv.cprev + su, c + b * H + u.j0, sizeof(T) * n);
     if (!active(s, t, b)) {  // state kept, output zero, nothing for backward to read
-      std::fill(g, g + GH, T(0));
-      if (s.mode == RnnMode::Lstm)
-        std::fill(sv.tanh_c + (row0 + b) * H, sv.tanh_c + (row0 + b + 1) * H, T(0));
-      if (sv.m) std::fill(sv.m + (row0 + b) * H, sv.m + (row0 + b + 1) * H, T(0));
-      if (sv.hn) std::fill(sv.hn + (row0 + b) * H, sv.hn + (row0 + b + 1) * H, T(0));
-      if (s.P == 0) std::fill(yb, yb + R, T(0));
+      for (int64_t q = 0; q < G; ++q) std::fill(g + q * H, g + q * H + n, T(0));
+      if (s.mode == RnnMode::Lstm) std::fill(sv.tanh_c + su, sv.tanh_c + su + n, T(0));
+      if (sv.m) std::fill(sv.m + su, sv.m + su + n, T(0));
+      if (sv.hn) std::fill(sv.hn + su, sv.hn + su + n, T(0));
+      if (s.P == 0) std::fill(yb, yb + n, T(0));
       continue;
     }
     if (s.mode == RnnMode::Lstm) {
+      for (int64_t q = 0; q < 4; ++q) {
 #pragma omp simd
-      for (int64_t j = 0; j < GH; ++j) g[j] += hgb[j] + bx[j];
-      a.sigmoid(g, g, 2 * H, {});
-      a.tanh(g + 2 * H, g + 2 * H, H, {});
-      a.sigmoid(g + 3 * H, g + 3 * H, H, {});
-      T* cb = c + b * H;
-      T* tc = sv.tanh_c + (row0 + b) * H;
-#pragma omp simd
-      for (int64_t j = 0; j < H; ++j) {
-        cb[j] = g[H + j] * cb[j] + g[j] * g[2 * H + j];
-        tc[j] = cb[j];
+        for (int64_t i = 0; i < n; ++i) g[q * H + i] += hgb[q * n + i] + bxu[q * H + i];
       }
-      a.tanh(tc, tc, H, {});
-      T* out = s.P > 0 ? sv.m + (row0 + b) * H : hb;
+      a.sigmoid(g, g, n, {});
+      a.sigmoid(g + H, g + H, n, {});
+      a.tanh(g + 2 * H, g + 2 * H, n, {});
+      a.sigmoid(g + 3 * H, g + 3 * H, n, {});
+      T* cb = c + b * H + u.j0;
+      T* tc = sv.tanh_c + su;
 #pragma omp simd
-      for (int64_t j = 0; j < H; ++j) out[j] = g[3 * H + j] * tc[j];
-      if (s.P == 0) std::memcpy(yb, hb, sizeof(T) * H);
+      for (int64_t i = 0; i < n; ++i) {
+        cb[i] = g[H + i] * cb[i] + g[i] * g[2 * H + i];
+        tc[i] = cb[i];
+      }
+      a.tanh(tc, tc, n, {});
+      T* out = s.P > 0 ? sv.m + su : hb;
+#pragma omp simd
+      for (int64_t i = 0; i < n; ++i) out[i] = g[3 * H + i] * tc[i];
+      if (s.P == 0) std::memcpy(yb, hb, sizeof(T) * n);
     } else if (s.mode == RnnMode::Gru) {
+      for (int64_t q = 0; q < 2; ++q) {
 #pragma omp simd
-      for (int64_t j = 0; j < 2 * H; ++j) g[j] += hgb[j] + bx[j];
-      a.sigmoid(g, g, 2 * H, {});
-      T* hn = sv.hn + (row0 + b) * H;
-#pragma omp simd
-      for (int64_t j = 0; j < H; ++j) {
-        hn[j] = hgb[2 * H + j] + bhn[j];
-        g[2 * H + j] += bx[2 * H + j] + g[j] * hn[j];
+        for (int64_t i = 0; i < n; ++i) g[q * H + i] += hgb[q * n + i] + bxu[q * H + i];
       }
-      a.tanh(g + 2 * H, g + 2 * H, H, {});
+      a.sigmoid(g, g, n, {});
+      a.sigmoid(g + H, g + H, n, {});
+      T* hn = sv.hn + su;
 #pragma omp simd
-      for (int64_t j = 0; j < H; ++j) {
-        const T z = g[H + j], n = g[2 * H + j];
-        hb[j] = (T(1) - z) * n + z * hb[j];
-        yb[j] = hb[j];
+      for (int64_t i = 0; i < n; ++i) {
+        hn[i] = hgb[2 * n + i] + bhn[u.j0 + i];
+        g[2 * H + i] += bxu[2 * H + i] + g[i] * hn[i];
+      }
+      a.tanh(g + 2 * H, g + 2 * H, n, {});
+#pragma omp simd
+      for (int64_t i = 0; i < n; ++i) {
+        const T z = g[H + i], nn = g[2 * H + i];
+        hb[i] = (T(1) - z) * nn + z * hb[i];
+        yb[i] = hb[i];
       }
     } else {
 #pragma omp simd
-      for (int64_t j = 0; j < H; ++j) g[j] += hgb[j] + bx[j];
-      (s.mode == RnnMode::Tanh ? a.tanh : a.relu)(g, g, H, {});
-      std::memcpy(hb, g, sizeof(T) * H);
-      std::memcpy(yb, g, sizeof(T) * H);
+      for (int64_t i = 0; i < n; ++i) g[i] += hgb[i] + bxu[i];
+      (s.mode == RnnMode::Tanh ? a.tanh : a.relu)(g, g, n, {});
+      std::memcpy(hb, g, sizeof(T) * n);
+      std::memcpy(yb, g, sizeof(T) * n);
     }
   }
 }
 
-// One backward step over rows [b0, b1): from dht (B, R) (gradient reaching h after this step)
-// and dm (B, H) (reaching o * tanh(c); dm = dht without projection), writes the gate gradients
-// dg_t (B, G*H) (w.r.t. x W_ih^T + b_ih) and dhg_t (w.r.t. h W_hh^T + b_hh; GRU only, else
-// dg_t), updates dc (B, H) in place and writes into base (B, R) the part of dh_prev that does
-// not pass through W_hh (the caller adds dhg_t W_hh). dh (B, R) is the carried gradient, which
-// rows past their length pass on unchanged.
+// One backward step over rows [b0, b1) and units u: from dht (B, R) (gradient reaching h after
+// this step) and dm (B, H) (reaching o * tanh(c); dm = dht without projection), writes the gate
+// gradients dg_t (B, G*H) (w.r.t. x W_ih^T + b_ih) and dhg_t (w.r.t. h W_hh^T + b_hh; GRU only,
+// else dg_t), updates dc (B, H) in place and writes into base (B, R) the part of dh_prev that
+// does not pass through W_hh (the caller adds dhg_t W_hh). dh (B, R) is the carried gradient,
+// which rows past their length pass on unchanged. With a projection (P > 0, one thread) u spans
+// every unit and base and dh are whole rows of R = P.
 template <class T>
-void step_backward_rows(const RnnShape& s, int64_t t, int64_t b0, int64_t b1, const RnnSaved<T>& sv,
-                        const T* dht, const T* dm, const T* dh, T* dc, T* dg_t, T* dhg_t, T* base) {
-  const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H;
+void step_backward_rows(const RnnShape& s, int64_t t, int64_t b0, int64_t b1, Units u,
+                        const RnnSaved<T>& sv, const T* dht, const T* dm, const T* dh, T* dc,
+                        T* dg_t, T* dhg_t, T* base) {
+  const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H, n = u.size();
   const int64_t R = s.P > 0 ? s.P : H, row = t * s.B;
+  const int64_t r0 = s.P > 0 ? 0 : u.j0, rn = s.P > 0 ? R : n;  // this call's part of an h row
   for (int64_t b = b0; b < b1; ++b) {
-    T* dg = dg_t + b * GH;
-    T* bb = base + b * R;
+    T* dg = dg_t + b * GH + u.j0;  // gate q of unit u.j0 + i at dg[q * H + i]
+    T* bb = base + b * R + r0;
     if (!active(s, t, b)) {
-      std::fill(dg, dg + GH, T(0));
-      if (s.mode == RnnMode::Gru) std::fill(dhg_t + b * GH, dhg_t + (b + 1) * GH, T(0));
-      std::memcpy(bb, dh + b * R, sizeof(T) * R);
+      for (int64_t q = 0; q < G; ++q) {
+        std::fill(dg + q * H, dg + q * H + n, T(0));
+        if (s.mode == RnnMode::Gru)
+          std::fill(dhg_t + b * GH + u.j0 + q * H, dhg_t + b * GH + u.j0 + q * H + n, T(0));
+      }
+      std::memcpy(bb, dh + b * R + r0, sizeof(T) * rn);
       continue;
     }
-    const T* g = sv.gates + (row + b) * GH;
-    const T* dhb = dht + b * R;
+    const T* g = sv.gates + (row + b) * GH + u.j0;
+    const T* dhb = dht + b * R + u.j0;  // GRU and plain RNN only (R == H)
+    const int64_t su = (row + b) * H + u.j0;
     if (s.mode == RnnMode::Lstm) {
-      const T* tc = sv.tanh_c + (row + b) * H;
-      const T* cp = sv.cprev + (row + b) * H;
-      const T* dmb = dm + b * H;
-      T* dcb = dc + b * H;
+      const T* tc = sv.tanh_c + su;
+      const T* cp = sv.cprev + su;
+      const T* dmb = dm + b * H + u.j0;
+      T* dcb = dc + b * H + u.j0;
 #pragma omp simd
-      for (int64_t j = 0; j < H; ++j) {
-        const T i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j], tcj = tc[j];
-        const T dcj = dcb[j] + dmb[j] * o * (T(1) - tcj * tcj);
-        dg[j] = dcj * gg * i * (T(1) - i);
-        dg[H + j] = dcj * cp[j] * f * (T(1) - f);
-        dg[2 * H + j] = dcj * i * (T(1) - gg * gg);
-        dg[3 * H + j] = dmb[j] * tcj * o * (T(1) - o);
-        dcb[j] = dcj * f;
+      for (int64_t i = 0; i < n; ++i) {
+        const T ig = g[i], f = g[H + i], gg = g[2 * H + i], o = g[3 * H + i], tci = tc[i];
+        const T dci = dcb[i] + dmb[i] * o * (T(1) - tci * tci);
+        dg[i] = dci * gg * ig * (T(1) - ig);
+        dg[H + i] = dci * cp[i] * f * (T(1) - f);
+        dg[2 * H + i] = dci * ig * (T(1) - gg * gg);
+        dg[3 * H + i] = dmb[i] * tci * o * (T(1) - o);
+        dcb[i] = dci * f;
       }
-      std::fill(bb, bb + R, T(0));
+      std::fill(bb, bb + rn, T(0));
     } else if (s.mode == RnnMode::Gru) {
-      const T* hn = sv.hn + (row + b) * H;
-      const T* hp = sv.hprev + (row + b) * H;
-      T* dhg = dhg_t + b * GH;
+      const T* hn = sv.hn + su;
+      const T* hp = sv.hprev + su;
+      T* dhg = dhg_t + b * GH + u.j0;
 #pragma omp simd
-      for (int64_t j = 0; j < H; ++j) {
-        const T r = g[j], z = g[H + j], n = g[2 * H + j], d = dhb[j];
-        const T dn = d * (T(1) - z) * (T(1) - n * n);
-        const T dr = dn * hn[j] * r * (T(1) - r);
-        const T dz = d * (hp[j] - n) * z * (T(1) - z);
-        dg[j] = dr;
-        dg[H + j] = dz;
-        dg[2 * H + j] = dn;
-        dhg[j] = dr;
-        dhg[H + j] = dz;
-        dhg[2 * H + j] = dn * r;
-        bb[j] = d * z;
+      for (int64_t i = 0; i < n; ++i) {
+        const T r = g[i], z = g[H + i], nn = g[2 * H + i], d = dhb[i];
+        const T dn = d * (T(1) - z) * (T(1) - nn * nn);
+        const T dr = dn * hn[i] * r * (T(1) - r);
+        const T dz = d * (hp[i] - nn) * z * (T(1) - z);
+        dg[i] = dr;
+        dg[H + i] = dz;
+        dg[2 * H + i] = dn;
+        dhg[i] = dr;
+        dhg[H + i] = dz;
+        dhg[2 * H + i] = dn * r;
+        bb[i] = d * z;
       }
     } else {
       if (s.mode == RnnMode::Tanh) {
 #pragma omp simd
-        for (int64_t j = 0; j < H; ++j) dg[j] = dhb[j] * (T(1) - g[j] * g[j]);
+        for (int64_t i = 0; i < n; ++i) dg[i] = dhb[i] * (T(1) - g[i] * g[i]);
       } else {
 #pragma omp simd
-        for (int64_t j = 0; j < H; ++j) dg[j] = g[j] > T(0) ? dhb[j] : T(0);
+        for (int64_t i = 0; i < n; ++i) dg[i] = g[i] > T(0) ? dhb[i] : T(0);
       }
-      std::fill(bb, bb + R, T(0));
+      std::fill(bb, bb + rn, T(0));
     }
   }
+}
+
+// Threads for a layer's time loop. Each owns a slice of the hidden units (every gate of them),
+// so a step is one GEMM slice and one gate pass per thread and a single barrier; it pays once
+// a step's recurrent GEMM is large. With a projection (P > 0) the next h needs every unit, so
+// one thread runs the loop (its GEMMs and gate passes still split across threads inside).
+int time_loop_threads(const RnnShape& s) {
+  if (s.P > 0) return 1;
+  const int64_t macs = s.B * rnn_gate_count(s.mode) * s.H * s.H;  // per step
+  if (macs < (int64_t{1} << 19)) return 1;
+  return static_cast<int>(std::min<int64_t>(get_num_threads(), std::max<int64_t>(1, s.H / 32)));
 }
 
 }  // namespace
@@ -202,8 +245,8 @@ void step_backward_rows(const RnnShape& s, int64_t t, int64_t b0, int64_t b1, co
 template <class T>
 void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T* h0, const T* c0,
                  T* y, T* h_n, T* c_n, const RnnSaved<T>& sv) {
-  const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H, B = s.B;
-  const int64_t R = s.P > 0 ? s.P : H, TB = s.T * B;
+  const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H, B = s.B, P = s.P;
+  const int64_t R = P > 0 ? P : H, TB = s.T * B;
   const bool lstm = s.mode == RnnMode::Lstm;
   const Acts acts = Acts::get<T>();
   // The input projections of all steps in one GEMM, straight into the gate buffer.
@@ -219,37 +262,81 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
     for (int64_t j = 0; j < GH; ++j) bx[j] = w.b_ih[j] + (j < shared ? w.b_hh[j] : T(0));
     if (s.mode == RnnMode::Gru) std::copy(w.b_hh + 2 * H, w.b_hh + 3 * H, bhn.begin());
   }
-  std::vector<T> h(h0, h0 + B * R), c(lstm ? c0 : h0, lstm ? c0 + B * H : h0), hg(B * GH);
-  std::vector<T> proj(s.P > 0 ? B * s.P : 0);
-  // The recurrent weights are packed once for all steps: W_hh^T (R x G*H), W_hr^T (H x P).
-  PackedWeight<T> whh_t(R, GH, w.w_hh, 1, R);
-  std::unique_ptr<PackedWeight<T>> whr_t;
-  if (s.P > 0) whr_t = std::make_unique<PackedWeight<T>>(H, s.P, w.w_hr, 1, H);
+  std::vector<T> h(h0, h0 + B * R), c(lstm ? c0 : h0, lstm ? c0 + B * H : h0);
+  std::vector<T> proj(P > 0 ? B * P : 0);
+  std::unique_ptr<PackedWeight<T>> whr_t;  // W_hr^T (H x P), packed once
+  if (P > 0) whr_t = std::make_unique<PackedWeight<T>>(H, P, w.w_hr, 1, H);
   const int64_t grain = row_grain(GH);
-  for (int64_t step = 0; step < s.T; ++step) {
-    const int64_t t = s.reverse ? s.T - 1 - step : step;
-    std::memcpy(sv.hprev + t * B * R, h.data(), sizeof(T) * B * R);
-    if (lstm) std::memcpy(sv.cprev + t * B * H, c.data(), sizeof(T) * B * H);
-    whh_t.multiply(B, h.data(), R, 1, T(0), hg.data(), GH);
-    T* g_t = sv.gates + t * B * GH;
-    T* y_t = y + t * B * R;
-    parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
-      step_forward_rows<T>(s, acts, t, b0, b1, g_t, hg.data(), bx.data(), bhn.data(), h.data(),
-                           c.data(), y_t, sv);
-    });
-    if (s.P > 0) {  // h = W_hr m for the rows that ran this step
-      whr_t->multiply(B, sv.m + t * B * H, H, 1, T(0), proj.data(), s.P);
-      for (int64_t b = 0; b < B; ++b) {
-        T* yb = y_t + b * R;
-        if (active(s, t, b)) {
-          std::memcpy(h.data() + b * R, proj.data() + b * R, sizeof(T) * R);
-          std::memcpy(yb, proj.data() + b * R, sizeof(T) * R);
-        } else {
-          std::fill(yb, yb + R, T(0));
-        }
+  for (int nt_want = time_loop_threads(s);; nt_want = 1) {
+    // Per thread, packed once for all steps: W_hh^T restricted to its units' gate columns
+    // (R x G*n; with one thread all of W_hh^T), and room for their recurrent products.
+    std::vector<std::unique_ptr<PackedWeight<T>>> whh(nt_want);
+    std::vector<std::vector<T>> hg(nt_want);
+    for (int tid = 0; tid < nt_want; ++tid) {
+      const Units u = units_of(H, tid, nt_want);
+      if (nt_want == 1) {
+        whh[tid] = std::make_unique<PackedWeight<T>>(R, GH, w.w_hh, 1, R);
+      } else {
+        std::vector<T> rows(G * u.size() * R);  // the units' rows of W_hh, gate by gate
+        for (int64_t q = 0; q < G; ++q)
+          std::copy(w.w_hh + (q * H + u.j0) * R, w.w_hh + (q * H + u.j1) * R,
+                    rows.begin() + q * u.size() * R);
+        whh[tid] = std::make_unique<PackedWeight<T>>(R, G * u.size(), rows.data(), 1, R);
       }
+      hg[tid].resize(B * G * u.size());
     }
+    // h in the packed A layout every step's GEMM reads, double-buffered: a step's gate pass
+    // writes the next step's A while other threads may still multiply with the current one.
+    std::vector<T> ap[2] = {std::vector<T>(whh[0]->a_size(B)), std::vector<T>(whh[0]->a_size(B))};
+    whh[0]->pack_a(B, h.data(), R, 1, ap[0].data());
+    std::atomic<int64_t> stop_at{s.T + 1};  // Note [Interrupts]: the step after which all stop
+    std::atomic<bool> short_team{false};
+    parallel_region(nt_want, [&](int tid, int nt) {
+      if (nt != nt_want) {  // OpenMP gave fewer threads: every thread sees it, none starts
+        short_team.store(true);
+        return;
+      }
+      const Units u = units_of(H, tid, nt);
+      const int64_t ldhg = G * u.size();
+      for (int64_t step = 0; step < s.T; ++step) {
+        const int64_t t = s.reverse ? s.T - 1 - step : step;
+        const T* ap_cur = ap[step & 1].data();
+        T* ap_next = ap[(step + 1) & 1].data();
+        T* g_t = sv.gates + t * B * GH;
+        T* y_t = y + t * B * R;
+        if (u.size() > 0) {
+          if (P > 0) std::memcpy(sv.hprev + t * B * R, h.data(), sizeof(T) * B * R);
+          whh[tid]->multiply_packed(B, ap_cur, T(0), hg[tid].data(), ldhg);
+          parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
+            step_forward_rows<T>(s, acts, t, b0, b1, u, g_t, hg[tid].data(), ldhg, bx.data(),
+                                 bhn.data(), h.data(), c.data(), y_t, sv);
+          });
+          if (P == 0) {
+            for (int64_t b = 0; b < B; ++b)
+              whh[tid]->scatter_a_row(B, b, u.j0, u.j1, h.data() + b * R + u.j0, ap_next);
+          } else {  // h = W_hr m for the rows that ran this step (one thread: nt == 1)
+            whr_t->multiply(B, sv.m + t * B * H, H, 1, T(0), proj.data(), P);
+            for (int64_t b = 0; b < B; ++b) {
+              T* yb = y_t + b * R;
+              if (active(s, t, b)) {
+                std::memcpy(h.data() + b * R, proj.data() + b * R, sizeof(T) * R);
+                std::memcpy(yb, proj.data() + b * R, sizeof(T) * R);
+              } else {
+                std::fill(yb, yb + R, T(0));
+              }
+            }
+            whh[tid]->pack_a(B, h.data(), R, 1, ap_next);
+          }
+        }
+        if (tid == 0 && interrupt_requested()) stop_at.store(step + 1);
+        region_barrier();
+        // A later step's store is step + 2 or more, so every thread agrees here.
+        if (stop_at.load() <= step + 1) break;
+      }
+    });
+    if (!short_team.load()) break;
   }
+  check_interrupt();
   std::memcpy(h_n, h.data(), sizeof(T) * B * R);
   if (lstm) std::memcpy(c_n, c.data(), sizeof(T) * B * H);
 }
@@ -264,40 +351,79 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   T* dHG = gru ? dHGbuf.data() : dG.data();  // the same gradient except for GRU's n gate
   // dh entering each step: kept for all steps when dW_hr needs it, else one step's worth.
   std::vector<T> dht_buf(P > 0 ? TB * P : B * R), dm(P > 0 ? B * H : 0);
-  std::vector<T> dh(B * R, T(0)), next(B * R), dc(lstm ? B * H : 0, T(0));
-  if (dh_n) std::copy(dh_n, dh_n + B * R, dh.begin());
+  // The carried dh, ping-ponged between steps: step i reads dhs[i & 1], writes the other.
+  std::vector<T> dhs[2] = {std::vector<T>(B * R, T(0)), std::vector<T>(B * R)};
+  std::vector<T> dc(lstm ? B * H : 0, T(0));
+  if (dh_n) std::copy(dh_n, dh_n + B * R, dhs[0].begin());
   if (lstm && dc_n) std::copy(dc_n, dc_n + B * H, dc.begin());
-  // Packed once for all steps: W_hh (G*H x R), W_hr (P x H).
-  PackedWeight<T> whh(GH, R, w.w_hh, R, 1);
-  std::unique_ptr<PackedWeight<T>> whr;
+  std::unique_ptr<PackedWeight<T>> whr;  // W_hr (P x H), packed once
   if (P > 0) whr = std::make_unique<PackedWeight<T>>(P, H, w.w_hr, H, 1);
   const int64_t grain = row_grain(GH);
-  for (int64_t step = s.T - 1; step >= 0; --step) {
-    const int64_t t = s.reverse ? s.T - 1 - step : step;
-    T* dht = P > 0 ? dht_buf.data() + t * B * P : dht_buf.data();
-    const T* dy_t = dy + t * B * R;
-    for (int64_t b = 0; b < B; ++b) {
-      T* d = dht + b * R;
-      if (active(s, t, b)) {
-        for (int64_t j = 0; j < R; ++j) d[j] = dh[b * R + j] + dy_t[b * R + j];
-      } else {
-        std::fill(d, d + R, T(0));  // the output past the length is a constant zero
+  for (int nt_want = time_loop_threads(s);; nt_want = 1) {
+    // Per thread, packed once: the columns of W_hh (G*H x R) for its units (all of it for one
+    // thread), so each thread forms its own units of dh_prev = dhg_t W_hh.
+    std::vector<std::unique_ptr<PackedWeight<T>>> whh(nt_want);
+    for (int tid = 0; tid < nt_want; ++tid) {
+      const Units u = units_of(H, tid, nt_want);
+      whh[tid] = nt_want == 1
+                     ? std::make_unique<PackedWeight<T>>(GH, R, w.w_hh, R, 1)
+                     : std::make_unique<PackedWeight<T>>(GH, u.size(), w.w_hh + u.j0, R, 1);
+    }
+    // dhg_t in the packed A layout, double-buffered as in rnn_forward.
+    std::vector<T> ap[2] = {std::vector<T>(whh[0]->a_size(B)), std::vector<T>(whh[0]->a_size(B))};
+    std::atomic<int64_t> stop_at{s.T + 1};  // Note [Interrupts], as in rnn_forward
+    std::atomic<bool> short_team{false};
+    parallel_region(nt_want, [&](int tid, int nt) {
+      if (nt != nt_want) {
+        short_team.store(true);
+        return;
       }
-    }
-    const T* dmp = dht;
-    if (P > 0) {
-      whr->multiply(B, dht, P, 1, T(0), dm.data(), H);
-      dmp = dm.data();
-    }
-    T* dg_t = dG.data() + t * B * GH;
-    T* dhg_t = dHG + t * B * GH;
-    parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
-      step_backward_rows<T>(s, t, b0, b1, sv, dht, dmp, dh.data(), dc.data(), dg_t, dhg_t,
-                            next.data());
+      const Units u = units_of(H, tid, nt);
+      const int64_t r0 = P > 0 ? 0 : u.j0, rn = P > 0 ? R : u.size();  // this thread's h part
+      for (int64_t i = 0; i < s.T; ++i) {
+        const int64_t step = s.T - 1 - i;
+        const int64_t t = s.reverse ? s.T - 1 - step : step;
+        const T* dh = dhs[i & 1].data();
+        T* next = dhs[(i + 1) & 1].data();
+        T* apc = ap[i & 1].data();
+        T* dht = P > 0 ? dht_buf.data() + t * B * P : dht_buf.data();
+        const T* dy_t = dy + t * B * R;
+        for (int64_t b = 0; b < B; ++b) {
+          T* d = dht + b * R + r0;
+          if (active(s, t, b)) {
+            for (int64_t j = 0; j < rn; ++j) d[j] = dh[b * R + r0 + j] + dy_t[b * R + r0 + j];
+          } else {
+            std::fill(d, d + rn, T(0));  // the output past the length is a constant zero
+          }
+        }
+        const T* dmp = dht;
+        if (P > 0) {  // one thread
+          whr->multiply(B, dht, P, 1, T(0), dm.data(), H);
+          dmp = dm.data();
+        }
+        T* dg_t = dG.data() + t * B * GH;
+        T* dhg_t = dHG + t * B * GH;
+        if (u.size() > 0) {
+          parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
+            step_backward_rows<T>(s, t, b0, b1, u, sv, dht, dmp, dh, dc.data(), dg_t, dhg_t, next);
+          });
+          for (int64_t b = 0; b < B; ++b)
+            for (int64_t q = 0; q < G; ++q) {
+              const int64_t k0 = q * H + u.j0;
+              whh[tid]->scatter_a_row(B, b, k0, k0 + u.size(), dhg_t + b * GH + k0, apc);
+            }
+        }
+        if (tid == 0 && interrupt_requested()) stop_at.store(i + 1);
+        region_barrier();  // every unit's dhg_t is in apc
+        if (stop_at.load() <= i + 1) break;
+        // next (this thread's part) += dhg_t W_hh
+        if (rn > 0) whh[tid]->multiply_packed(B, apc, T(1), next + r0, R);
+      }
     });
-    whh.multiply(B, dhg_t, GH, 1, T(1), next.data(), R);
-    dh.swap(next);
+    if (!short_team.load()) break;
   }
+  check_interrupt();
+  const std::vector<T>& dh = dhs[s.T & 1];
   if (gr.dh0) std::copy(dh.begin(), dh.end(), gr.dh0);
   if (gr.dc0 && lstm) std::copy(dc.begin(), dc.end(), gr.dc0);
   // Everything else is one GEMM (or column sum) over all T*B rows.

@@ -59,20 +59,46 @@ PackedWeight<T>::PackedWeight(int64_t K, int64_t N, const T* b, int64_t rs, int6
 }
 
 template <class T>
+void PackedWeight<T>::pack_a(int64_t M, const T* a, int64_t a_rs, int64_t a_cs, T* ap) const {
+  const int64_t mp = mpad(M);
+  for (int64_t k0 = 0; k0 < K_; k0 += kd_.kc)
+    pack<T>(M, k0, std::min<int64_t>(K_, k0 + kd_.kc), a, a_rs, a_cs, kd_.mr, ap + k0 * mp);
+}
+
+template <class T>
+void PackedWeight<T>::scatter_a_row(int64_t M, int64_t i, int64_t k0, int64_t k1, const T* src,
+                                    T* ap) const {
+  const int mr = kd_.mr;
+  const int64_t mp = mpad(M);
+  // Within a K block, consecutive k of one row sit mr elements apart.
+  for (int64_t kb = k0 / kd_.kc * kd_.kc; kb < k1; kb += kd_.kc) {
+    const int64_t kcb = std::min<int64_t>(kd_.kc, K_ - kb);
+    T* row = ap + kb * mp + (i / mr) * mr * kcb + i % mr;
+    const int64_t lo = std::max(k0, kb), hi = std::min(k1, kb + kcb);
+    for (int64_t k = lo; k < hi; ++k) row[(k - kb) * mr] = src[k - k0];
+  }
+}
+
+template <class T>
 void PackedWeight<T>::multiply(int64_t M, const T* a, int64_t a_rs, int64_t a_cs, T beta, T* c,
                                int64_t ldc) {
   if (M == 0 || N_ == 0) return;
+  T* ap = static_cast<T*>(a_.get(sizeof(T) * std::max<int64_t>(a_size(M), 1)));
+  pack_a(M, a, a_rs, a_cs, ap);
+  multiply_packed(M, ap, beta, c, ldc);
+}
+
+template <class T>
+void PackedWeight<T>::multiply_packed(int64_t M, const T* ap, T beta, T* c, int64_t ldc) const {
+  if (M == 0 || N_ == 0) return;
   const int mr = kd_.mr, nr = kd_.nr;
-  const int64_t mtiles = (M + mr - 1) / mr, mpad = mtiles * mr, npad = npanel_ * nr;
+  const int64_t mtiles = (M + mr - 1) / mr, mp = mtiles * mr, npad = npanel_ * nr;
   if (K_ == 0) {  // C = beta C
     for (int64_t i = 0; i < M; ++i)
       for (int64_t j = 0; j < N_; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
     return;
   }
-  T* ap = static_cast<T*>(a_.get(sizeof(T) * K_ * mpad));
-  for (int64_t k0 = 0; k0 < K_; k0 += kd_.kc)
-    pack<T>(M, k0, std::min<int64_t>(K_, k0 + kd_.kc), a, a_rs, a_cs, mr, ap + k0 * mpad);
-  const T* bp = static_cast<const T*>(b_.get(0));
+  const T* bp = static_cast<const T*>(b_.data());
   // Threads split the column panels; about a million multiply-adds per chunk.
   const int64_t grain =
       std::max<int64_t>(1, (int64_t{1} << 20) / std::max<int64_t>(M * K_ * nr, 1));
@@ -80,7 +106,7 @@ void PackedWeight<T>::multiply(int64_t M, const T* a, int64_t a_rs, int64_t a_cs
     for (int64_t k0 = 0; k0 < K_; k0 += kd_.kc) {
       const int64_t kc = std::min<int64_t>(K_, k0 + kd_.kc) - k0;
       const T bk = k0 == 0 ? beta : T(1);
-      const T* ablk = ap + k0 * mpad;
+      const T* ablk = ap + k0 * mp;
       const T* bblk = bp + k0 * npad;
       for (int64_t q = q0; q < q1; ++q) {
         const T* bpan = bblk + q * nr * kc;

@@ -26,10 +26,24 @@ class PackedWeight {
   // + beta C (beta == 0 never reads C).
   void multiply(int64_t M, const T* a, int64_t a_rs, int64_t a_cs, T beta, T* c, int64_t ldc);
 
+  // The same product from an A operand already in the packed layout below, so a caller that
+  // produces A itself (a recurrent step writing the next h) can write it there directly.
+  // Reads only ap; safe to call from several threads at once.
+  void multiply_packed(int64_t M, const T* ap, T beta, T* c, int64_t ldc) const;
+
+  // Packed layout of an M-row A: a_size(M) elements (rows past M zero, as pack_a leaves them).
+  // Every PackedWeight with the same K and element type shares it.
+  int64_t a_size(int64_t M) const { return K_ * mpad(M); }
+  void pack_a(int64_t M, const T* a, int64_t a_rs, int64_t a_cs, T* ap) const;
+  // Writes A(i, k) = src[k - k0] for k in [k0, k1) of one row i into a packed ap.
+  void scatter_a_row(int64_t M, int64_t i, int64_t k0, int64_t k1, const T* src, T* ap) const;
+
  private:
+  int64_t mpad(int64_t M) const { return (M + kd_.mr - 1) / kd_.mr * kd_.mr; }
+
   gemm_detail::KernelDesc<T> kd_;
   int64_t K_, N_, npanel_;
-  ScratchBuffer b_, a_;  // packed B (all K blocks), packed A of the current call
+  ScratchBuffer b_, a_;  // packed B (all K blocks), packed A of the current multiply() call
 };
 
 }  // namespace ax::cpu

@@ -30,6 +30,8 @@ class ScratchBuffer {
     }
     return p_;
   }
+  // The current buffer (null before the first get).
+  void* data() const { return p_; }
 
  private:
   void* p_ = nullptr;
