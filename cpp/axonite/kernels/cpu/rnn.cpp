@@ -72,8 +72,9 @@ Units units_of(int64_t H, int tid, int nt) {
   return {std::min(H, 16 * (chunks * tid / nt)), std::min(H, 16 * (chunks * (tid + 1) / nt))};
 }
 
-// One forward step over rows [b0, b1) and units u. g_t (B, G*H) holds x W_ih^T on entry and
-// the activated gates on exit; hg holds the recurrent products of the units, gate q of unit
+// One forward step over rows [b0, b1) and units u. g_t (B, G*H) holds x W_ih^T on entry when
+// `add_input` (else the input part is already in hg) and the activated gates on exit; hg holds
+// the GEMM products of the units, gate q of unit
 // u.j0 + i of row b at hg[b * ldhg + q * u.size() + i]. The biases are added here, in the pass
 // that reads the row anyway: bx (G*H,) = b_ih + b_hh (GRU's n gate: b_in only), bhn (H,) = b_hn
 // (GRU). h (B, R) and c (B, H) are updated in place (for P > 0 the new h is the projection of
@@ -81,8 +82,8 @@ Units units_of(int64_t H, int tid, int nt) {
 // P == 0; the caller saves it otherwise).
 template <class T>
 void step_forward_rows(const RnnShape& s, const Acts& a, int64_t t, int64_t b0, int64_t b1, Units u,
-                       T* g_t, const T* hg, int64_t ldhg, const T* bx, const T* bhn, T* h, T* c,
-                       T* y_t, const RnnSaved<T>& sv) {
+                       bool add_input, T* g_t, const T* hg, int64_t ldhg, const T* bx, const T* bhn,
+                       T* h, T* c, T* y_t, const RnnSaved<T>& sv) {
   const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H, n = u.size();
   const int64_t R = s.P > 0 ? s.P : H, row0 = t * s.B;
   const T* bxu = bx + u.j0;
@@ -104,8 +105,16 @@ void step_forward_rows(const RnnShape& s, const Acts& a, int64_t t, int64_t b0, 
     }
     if (s.mode == RnnMode::Lstm) {
       for (int64_t q = 0; q < 4; ++q) {
+        T* gq = g + q * H;
+        const T* hq = hgb + q * n;
+        const T* bq = bxu + q * H;
+        if (add_input) {
 #pragma omp simd
-        for (int64_t i = 0; i < n; ++i) g[q * H + i] += hgb[q * n + i] + bxu[q * H + i];
+          for (int64_t i = 0; i < n; ++i) gq[i] += hq[i] + bq[i];
+        } else {
+#pragma omp simd
+          for (int64_t i = 0; i < n; ++i) gq[i] = hq[i] + bq[i];
+        }
       }
       a.sigmoid(g, g, n, {});
       a.sigmoid(g + H, g + H, n, {});
@@ -144,8 +153,13 @@ void step_forward_rows(const RnnShape& s, const Acts& a, int64_t t, int64_t b0, 
         yb[i] = hb[i];
       }
     } else {
+      if (add_input) {
 #pragma omp simd
-      for (int64_t i = 0; i < n; ++i) g[i] += hgb[i] + bxu[i];
+        for (int64_t i = 0; i < n; ++i) g[i] += hgb[i] + bxu[i];
+      } else {
+#pragma omp simd
+        for (int64_t i = 0; i < n; ++i) g[i] = hgb[i] + bxu[i];
+      }
       (s.mode == RnnMode::Tanh ? a.tanh : a.relu)(g, g, n, {});
       std::memcpy(hb, g, sizeof(T) * n);
       std::memcpy(yb, g, sizeof(T) * n);
@@ -245,14 +259,20 @@ int time_loop_threads(const RnnShape& s) {
 template <class T>
 void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T* h0, const T* c0,
                  T* y, T* h_n, T* c_n, const RnnSaved<T>& sv) {
-  const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H, B = s.B, P = s.P;
+  const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H, B = s.B, P = s.P, I = s.I;
   const int64_t R = P > 0 ? P : H, TB = s.T * B;
   const bool lstm = s.mode == RnnMode::Lstm;
   const Acts acts = Acts::get<T>();
-  // The input projections of all steps in one GEMM, straight into the gate buffer.
-  if (s.I > 0) {
-    gemm<T>(TB, GH, s.I, x, s.I, 1, w.w_ih, 1, s.I, T(0), sv.gates, GH);
-  } else {
+  // LSTM and the plain RNNs fold the input projection into every step's GEMM: A = [x_t | h]
+  // against [W_ih | W_hh]^T, so a step's pre-activations come out of one GEMM while in cache
+  // instead of a (T*B, G*H) buffer written by one large GEMM and read back step by step. GRU
+  // cannot (its n gate scales only the recurrent part by r): its input projections of all steps
+  // are one GEMM, straight into the gate buffer.
+  const bool fold = s.mode != RnnMode::Gru;
+  const int64_t KX = fold ? I : 0, K = KX + R;  // A's columns: x_t (KX), then h (R)
+  if (!fold && I > 0) {
+    gemm<T>(TB, GH, I, x, I, 1, w.w_ih, 1, I, T(0), sv.gates, GH);
+  } else if (!fold) {
     fill_rows<T>(sv.gates, TB, GH, nullptr);
   }
   // Both biases summed once (GRU keeps b_hn apart: it is scaled by r).
@@ -267,28 +287,35 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
   std::unique_ptr<PackedWeight<T>> whr_t;  // W_hr^T (H x P), packed once
   if (P > 0) whr_t = std::make_unique<PackedWeight<T>>(H, P, w.w_hr, 1, H);
   const int64_t grain = row_grain(GH);
+  const auto t_of = [&](int64_t step) { return s.reverse ? s.T - 1 - step : step; };
   for (int nt_want = time_loop_threads(s);; nt_want = 1) {
-    // Per thread, packed once for all steps: W_hh^T restricted to its units' gate columns
-    // (R x G*n; with one thread all of W_hh^T), and room for their recurrent products.
-    std::vector<std::unique_ptr<PackedWeight<T>>> whh(nt_want);
+    // Per thread, packed once for all steps: [W_ih | W_hh]^T (W_hh^T alone for GRU) restricted
+    // to the gate columns of its units (K x G*n), and room for their products.
+    std::vector<std::unique_ptr<PackedWeight<T>>> wt(nt_want);
     std::vector<std::vector<T>> hg(nt_want);
     for (int tid = 0; tid < nt_want; ++tid) {
       const Units u = units_of(H, tid, nt_want);
-      if (nt_want == 1) {
-        whh[tid] = std::make_unique<PackedWeight<T>>(R, GH, w.w_hh, 1, R);
+      if (nt_want == 1 && !fold) {
+        wt[tid] = std::make_unique<PackedWeight<T>>(R, GH, w.w_hh, 1, R);
       } else {
-        std::vector<T> rows(G * u.size() * R);  // the units' rows of W_hh, gate by gate
+        std::vector<T> rows(G * u.size() * K);  // row (q, j): [w_ih row | w_hh row]
         for (int64_t q = 0; q < G; ++q)
-          std::copy(w.w_hh + (q * H + u.j0) * R, w.w_hh + (q * H + u.j1) * R,
-                    rows.begin() + q * u.size() * R);
-        whh[tid] = std::make_unique<PackedWeight<T>>(R, G * u.size(), rows.data(), 1, R);
+          for (int64_t j = u.j0; j < u.j1; ++j) {
+            T* r = rows.data() + (q * u.size() + j - u.j0) * K;
+            if (KX > 0) std::copy(w.w_ih + (q * H + j) * I, w.w_ih + (q * H + j + 1) * I, r);
+            std::copy(w.w_hh + (q * H + j) * R, w.w_hh + (q * H + j + 1) * R, r + KX);
+          }
+        wt[tid] = std::make_unique<PackedWeight<T>>(K, G * u.size(), rows.data(), 1, K);
       }
       hg[tid].resize(B * G * u.size());
     }
-    // h in the packed A layout every step's GEMM reads, double-buffered: a step's gate pass
-    // writes the next step's A while other threads may still multiply with the current one.
-    std::vector<T> ap[2] = {std::vector<T>(whh[0]->a_size(B)), std::vector<T>(whh[0]->a_size(B))};
-    whh[0]->pack_a(B, h.data(), R, 1, ap[0].data());
+    // Each step's A in the packed layout the GEMM reads, double-buffered: a step writes the next
+    // step's A (its units of h, its share of the rows of x) while other threads may still
+    // multiply with the current one.
+    const PackedWeight<T>& lay = *wt[0];
+    std::vector<T> ap[2] = {std::vector<T>(lay.a_size(B)), std::vector<T>(lay.a_size(B))};
+    if (KX > 0 && s.T > 0) lay.scatter_a(B, 0, B, 0, KX, x + t_of(0) * B * I, I, ap[0].data());
+    lay.scatter_a(B, 0, B, KX, K, h.data(), R, ap[0].data());
     std::atomic<int64_t> stop_at{s.T + 1};  // Note [Interrupts]: the step after which all stop
     std::atomic<bool> short_team{false};
     parallel_region(nt_want, [&](int tid, int nt) {
@@ -298,23 +325,21 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
       }
       const Units u = units_of(H, tid, nt);
       const int64_t ldhg = G * u.size();
+      const int64_t h0u = P > 0 ? 0 : u.j0, h1u = P > 0 ? R : u.j1;  // this thread's part of h
       for (int64_t step = 0; step < s.T; ++step) {
-        const int64_t t = s.reverse ? s.T - 1 - step : step;
+        const int64_t t = t_of(step);
         const T* ap_cur = ap[step & 1].data();
         T* ap_next = ap[(step + 1) & 1].data();
         T* g_t = sv.gates + t * B * GH;
         T* y_t = y + t * B * R;
         if (u.size() > 0) {
           if (P > 0) std::memcpy(sv.hprev + t * B * R, h.data(), sizeof(T) * B * R);
-          whh[tid]->multiply_packed(B, ap_cur, T(0), hg[tid].data(), ldhg);
+          wt[tid]->multiply_packed(B, ap_cur, T(0), hg[tid].data(), ldhg);
           parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
-            step_forward_rows<T>(s, acts, t, b0, b1, u, g_t, hg[tid].data(), ldhg, bx.data(),
+            step_forward_rows<T>(s, acts, t, b0, b1, u, !fold, g_t, hg[tid].data(), ldhg, bx.data(),
                                  bhn.data(), h.data(), c.data(), y_t, sv);
           });
-          if (P == 0) {
-            for (int64_t b = 0; b < B; ++b)
-              whh[tid]->scatter_a_row(B, b, u.j0, u.j1, h.data() + b * R + u.j0, ap_next);
-          } else {  // h = W_hr m for the rows that ran this step (one thread: nt == 1)
+          if (P > 0) {  // h = W_hr m for the rows that ran this step (one thread: nt == 1)
             whr_t->multiply(B, sv.m + t * B * H, H, 1, T(0), proj.data(), P);
             for (int64_t b = 0; b < B; ++b) {
               T* yb = y_t + b * R;
@@ -325,8 +350,12 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
                 std::fill(yb, yb + R, T(0));
               }
             }
-            whh[tid]->pack_a(B, h.data(), R, 1, ap_next);
           }
+          lay.scatter_a(B, 0, B, KX + h0u, KX + h1u, h.data() + h0u, R, ap_next);
+        }
+        if (KX > 0 && step + 1 < s.T) {
+          const int64_t b0 = B * tid / nt, b1 = B * (tid + 1) / nt;
+          lay.scatter_a(B, b0, b1, 0, KX, x + (t_of(step + 1) * B + b0) * I, I, ap_next);
         }
         if (tid == 0 && interrupt_requested()) stop_at.store(step + 1);
         region_barrier();
@@ -407,11 +436,10 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
           parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
             step_backward_rows<T>(s, t, b0, b1, u, sv, dht, dmp, dh, dc.data(), dg_t, dhg_t, next);
           });
-          for (int64_t b = 0; b < B; ++b)
-            for (int64_t q = 0; q < G; ++q) {
-              const int64_t k0 = q * H + u.j0;
-              whh[tid]->scatter_a_row(B, b, k0, k0 + u.size(), dhg_t + b * GH + k0, apc);
-            }
+          for (int64_t q = 0; q < G; ++q) {
+            const int64_t k0 = q * H + u.j0;
+            whh[tid]->scatter_a(B, 0, B, k0, k0 + u.size(), dhg_t + k0, GH, apc);
+          }
         }
         if (tid == 0 && interrupt_requested()) stop_at.store(i + 1);
         region_barrier();  // every unit's dhg_t is in apc

@@ -66,16 +66,24 @@ void PackedWeight<T>::pack_a(int64_t M, const T* a, int64_t a_rs, int64_t a_cs, 
 }
 
 template <class T>
-void PackedWeight<T>::scatter_a_row(int64_t M, int64_t i, int64_t k0, int64_t k1, const T* src,
-                                    T* ap) const {
+void PackedWeight<T>::scatter_a(int64_t M, int64_t i0, int64_t i1, int64_t k0, int64_t k1,
+                                const T* src, int64_t ld, T* ap) const {
   const int mr = kd_.mr;
   const int64_t mp = mpad(M);
-  // Within a K block, consecutive k of one row sit mr elements apart.
+  // Within a K block, tile q holds (k, r) at q * mr * kcb + k * mr + r: for each k the tile's
+  // rows are mr consecutive elements, written in order (row by row, the stores would stride
+  // through the whole packed block once per row).
   for (int64_t kb = k0 / kd_.kc * kd_.kc; kb < k1; kb += kd_.kc) {
     const int64_t kcb = std::min<int64_t>(kd_.kc, K_ - kb);
-    T* row = ap + kb * mp + (i / mr) * mr * kcb + i % mr;
     const int64_t lo = std::max(k0, kb), hi = std::min(k1, kb + kcb);
-    for (int64_t k = lo; k < hi; ++k) row[(k - kb) * mr] = src[k - k0];
+    for (int64_t i = i0; i < i1;) {
+      const int64_t r0 = i % mr, r1 = std::min<int64_t>(mr, r0 + (i1 - i));
+      T* out = ap + kb * mp + (i / mr) * mr * kcb + (lo - kb) * mr;
+      const T* in = src + (i - i0) * ld + (lo - k0);
+      for (int64_t k = 0; k < hi - lo; ++k)
+        for (int64_t r = r0; r < r1; ++r) out[k * mr + r] = in[(r - r0) * ld + k];
+      i += r1 - r0;
+    }
   }
 }
 

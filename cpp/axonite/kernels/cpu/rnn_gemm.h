@@ -35,8 +35,10 @@ class PackedWeight {
   // Every PackedWeight with the same K and element type shares it.
   int64_t a_size(int64_t M) const { return K_ * mpad(M); }
   void pack_a(int64_t M, const T* a, int64_t a_rs, int64_t a_cs, T* ap) const;
-  // Writes A(i, k) = src[k - k0] for k in [k0, k1) of one row i into a packed ap.
-  void scatter_a_row(int64_t M, int64_t i, int64_t k0, int64_t k1, const T* src, T* ap) const;
+  // Writes A(i, k) = src[(i - i0) * ld + k - k0] for rows [i0, i1) and k in [k0, k1) into a
+  // packed ap, tile by tile, so the stores run sequentially through ap.
+  void scatter_a(int64_t M, int64_t i0, int64_t i1, int64_t k0, int64_t k1, const T* src,
+                 int64_t ld, T* ap) const;
 
  private:
   int64_t mpad(int64_t M) const { return (M + kd_.mr - 1) / kd_.mr * kd_.mr; }
