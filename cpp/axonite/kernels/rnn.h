@@ -3,11 +3,13 @@
 // (1 for the plain RNNs, 4 for LSTM, 3 for GRU) and R = P > 0 ? P : H, the size of h (an LSTM
 // with proj_size P projects o * tanh(c) down to P units).
 //
-// Forward: the input projections of all steps are one GEMM, each step adds one recurrent GEMM
-// and one fused pass over the rows for the gate nonlinearities and the state update. Backward
-// walks the steps in reverse with one GEMM per step for dh, then forms dx and every weight
-// gradient with one GEMM over all T*B rows. Gate orders are PyTorch's: LSTM (i, f, g, o), GRU
-// (r, z, n) with n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
+// Forward: each step is one GEMM (LSTM and plain RNN: [x_t | h] against [W_ih | W_hh]^T; GRU:
+// h against W_hh^T, its input projections of all steps being one GEMM up front) and one fused
+// pass for the gate nonlinearities and the state update. Backward walks the steps in reverse
+// with one GEMM per step for dh, then forms dx and every weight gradient with one GEMM over all
+// T*B rows. Threads split the hidden units of the time loop (kernels/cpu/rnn.cpp). Gate orders
+// are PyTorch's: LSTM (i, f, g, o), GRU (r, z, n) with n = tanh(W_in x + b_in + r * (W_hn h +
+// b_hn)).
 //
 // Lengths: row b takes part in step t only while t < lengths[b]; past it the row's state stays
 // as it is and its output is zero, so h_n holds the state at the row's last valid step and a

@@ -1,9 +1,12 @@
 // Whole-sequence RNN/LSTM/GRU forward and backward (see kernels/rnn.h for shapes and lengths).
 // The whole-sequence GEMMs go through gemm_f32/gemm_f64; the per-step products use weights
-// packed once per call (PackedWeight, rnn_gemm.h), both thread-count independent. The
-// per-step gate passes split the batch rows across threads, each row computed by one
-// thread in a fixed order, so results are bit-identical for any thread count. Sigmoid and tanh
-// use the dispatched activation loops of kernels/activation.h (in place, on contiguous slices).
+// packed once per call (PackedWeight, rnn_gemm.h). The time loop runs in one parallel region:
+// each thread owns a slice of the hidden units (whole 16-unit chunks, every gate of them), runs
+// its GEMM slice and gate pass, writes its part of the next step's packed A, and meets the
+// others at one barrier per step; with one thread the GEMMs and gate passes split across threads
+// inside instead. Every output element has one fixed order of arithmetic, so results are
+// bit-identical for any thread count. Sigmoid and tanh use the dispatched activation loops of
+// kernels/activation.h (in place, on contiguous slices).
 #include "axonite/kernels/rnn.h"
 
 #include <algorithm>
