@@ -41,6 +41,7 @@ _SUITE_FILES = (
     "test_memory.py",
     "test_reliability_threads.py",
     "test_shape_fuzz.py",
+    "test_corpus_ops.py",
 )
 _suite_time = {"tests": 0, "seconds": 0.0}
 
