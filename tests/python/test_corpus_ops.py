@@ -55,14 +55,14 @@ def test_op_finding_replays_cleanly(path: Path) -> None:
     assert {"finding", "code"} <= case.keys() and ("raises" in case) != ("check" in case), (
         f"{path.name}: needs finding, code and exactly one of raises/check"
     )
-    env = {"PYTHONPATH": str(Path(ax.__file__).resolve().parents[1])}
+    env = dict(os.environ, PYTHONPATH=str(Path(ax.__file__).resolve().parents[1]))
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, json.dumps(case)],
         capture_output=True,
         text=True,
         timeout=TIMEOUT_S,
         check=False,
-        env={**os.environ, **env},
+        env=env,
     )
     assert proc.returncode == 0, f"{path.name}: child died (rc {proc.returncode}): {proc.stderr}"
     out = proc.stdout.strip().splitlines()[-1]

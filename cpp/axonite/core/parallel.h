@@ -55,6 +55,7 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& f) {
   if (n <= grain || nt <= 1 || in_parallel_region()) {
     check_interrupt();
     f(begin, end);
+    check_interrupt();  // f's own loops skip the rest once the flag is set: never return that
     return;
   }
 #if AXONITE_WITH_OPENMP

@@ -150,9 +150,8 @@ thread_local ScratchBuffer tl_flipped;
 // Note [Interrupts] (core/parallel.h) in the convolution loops: at one thread, or with as many
 // parts as threads, parallel_for hands each thread all of its images in one call, so the loops
 // over images (or work items, or planes) below poll the flag once per iteration, never inside
-// the arithmetic. A part that sees it skips its remaining iterations; for_parts (and the plane
-// loops' callers) then throw once outside any parallel region, so a half-computed result is
-// never returned.
+// the arithmetic. A part that sees it skips its remaining iterations; parallel_for then throws
+// once outside any parallel region, so a half-computed result is never returned.
 
 // Splits [0, n) into nw contiguous parts and calls f(w, i0, i1) for each part w; part w owns
 // scratch slot w whichever thread runs it.
@@ -161,7 +160,6 @@ void for_parts(int64_t n, int64_t nw, const F& f) {
   parallel_for(0, nw, 1, [&](int64_t w0, int64_t w1) {
     for (int64_t w = w0; w < w1; ++w) f(w, n * w / nw, n * (w + 1) / nw);
   });
-  check_interrupt();  // parallel_for's serial path polls only before it runs f
 }
 
 int64_t div_up(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
@@ -602,7 +600,6 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
         k.forward(g, x + (n * g.c + o / OCg) * in_s, w + o * K, b ? b[o] : T(0), y + i * out_s);
       }
     });
-    check_interrupt();
     return;
   }
   if (use_rows(g) || use_rows_narrow(g)) return rows_forward(g, x, w, b, y);
@@ -724,7 +721,6 @@ void conv_backward_input(const ConvGeom& g, const T* gy, const T* w, const T* b,
           k.backward_input(g, gy + (n * g.oc + o) * out_s, w + o * K, gxp);
       }
     });
-    check_interrupt();
     return;
   }
   if (use_rows(g)) return rows_backward_input(g, gy, w, b, gx);

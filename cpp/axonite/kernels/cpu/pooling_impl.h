@@ -26,15 +26,9 @@ int64_t plane_grain(int64_t work_per_plane) {
   return std::max<int64_t>(1, kGrain / std::max<int64_t>(1, work_per_plane));
 }
 
-// parallel_for over planes with Ctrl-C support (Note [Interrupts], core/parallel.h). At one
-// thread parallel_for runs every plane in one call, so each plane loop below polls the flag once
-// per plane (never inside the arithmetic) and skips the remaining planes once it is set; this
-// then throws outside any parallel region, so a partly written result is never returned.
-template <class F>
-void for_planes(int64_t P, int64_t grain, const F& f) {
-  parallel_for(0, P, grain, f);
-  check_interrupt();  // parallel_for's serial path polls only before it runs f
-}
+// The plane loops below poll the interrupt flag once per plane (never inside the arithmetic) and
+// skip the remaining planes once it is set; parallel_for then throws outside any parallel
+// region, so a partly written result is never returned (Note [Interrupts], core/parallel.h).
 
 // PyTorch's rule: a strictly better value or a NaN replaces the current pick.
 template <bool Min, class T>
@@ -151,7 +145,7 @@ void max_pool_planes(const T* x, T* y, int64_t* idx, int64_t P, const PoolAxis* 
   // Rows that tile W exactly (no padding, no remainder) are one run over the whole plane.
   const bool flat = lo == 0 && hiend == OW && C.start0 == 0 && W == OW * C.s;
   const T init = Min ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
-  for_planes(P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
     std::vector<T> hv(static_cast<size_t>(D * H * OW));
     std::vector<I> hi(WithIdx ? static_cast<size_t>(D * H * OW) : 0);
     std::vector<I> yi(WithIdx ? static_cast<size_t>(OW) : 0);
@@ -215,7 +209,7 @@ void max_pool_forward(const T* x, T* y, int64_t* idx, int64_t P, const PoolAxis*
 template <class T>
 void max_pool_backward(const T* gy, const int64_t* idx, T* gx, int64_t P, int64_t in_plane,
                        int64_t out_plane) {
-  for_planes(P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
     for (int64_t p = pb; p < pe && !interrupt_requested(); ++p) {
       T* g = gx + p * in_plane;
       std::fill(g, g + in_plane, T(0));
@@ -288,7 +282,7 @@ template <class T>
 void tile2x2_forward(const T* x, T* y, int64_t P, int64_t H, int64_t W, const Tile2x2<T>& t) {
   const int64_t OH = H / 2, OW = W / 2, in_plane = H * W, out_plane = OH * OW;
   const T wt = t.wt, wc = t.wc;
-  for_planes(P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
     for (int64_t p = pb; p < pe && !interrupt_requested(); ++p) {
       for (int64_t oh = 0; oh < OH; ++oh) {
         const T* r0 = x + p * in_plane + 2 * oh * W;
@@ -308,7 +302,7 @@ template <class T>
 void tile2x2_adjoint(const T* gy, T* gx, int64_t P, int64_t H, int64_t W, const Tile2x2<T>& t) {
   const int64_t OH = H / 2, OW = W / 2, in_plane = H * W, out_plane = OH * OW;
   const T wt = t.wt, wc = t.wc;
-  for_planes(P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
     for (int64_t p = pb; p < pe && !interrupt_requested(); ++p) {
       for (int64_t oh = 0; oh < OH; ++oh) {
         const T* g = gy + p * out_plane + oh * OW;
@@ -360,7 +354,7 @@ void resample_forward(const T* x, T* y, int64_t P, const LinMap& m) {
   const int64_t H = B.in, W = C.in, OD = A.out, OH = B.out, OW = C.out;
   const int64_t in_plane = A.in * H * W, out_plane = OD * OH * OW;
   if (const double gs = global_scale(m); gs != 0.0) {
-    for_planes(P, plane_grain(in_plane), [&](int64_t pb, int64_t pe) {
+    parallel_for(0, P, plane_grain(in_plane), [&](int64_t pb, int64_t pe) {
       for (int64_t p = pb; p < pe && !interrupt_requested(); ++p)
         y[p] = plane_sum(x + p * in_plane, in_plane) * T(gs);
     });
@@ -368,7 +362,7 @@ void resample_forward(const T* x, T* y, int64_t P, const LinMap& m) {
   }
   if (const Tile2x2<T> t = tile2x2<T>(m); t.ok) return tile2x2_forward(x, y, P, H, W, t);
   const WPlan<T> pl = plan_w<T>(C);
-  for_planes(P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
     std::vector<T> r(static_cast<size_t>(W));
     for (int64_t p = pb; p < pe && !interrupt_requested(); ++p) {
       const T* xp = x + p * in_plane;
@@ -420,7 +414,7 @@ void resample_adjoint(const T* gy, T* gx, int64_t P, const LinMap& m) {
   const int64_t H = B.in, W = C.in, OD = A.out, OH = B.out, OW = C.out;
   const int64_t in_plane = A.in * H * W, out_plane = OD * OH * OW;
   if (const double gs = global_scale(m); gs != 0.0) {
-    for_planes(P, plane_grain(in_plane), [&](int64_t pb, int64_t pe) {
+    parallel_for(0, P, plane_grain(in_plane), [&](int64_t pb, int64_t pe) {
       for (int64_t p = pb; p < pe && !interrupt_requested(); ++p)
         std::fill(gx + p * in_plane, gx + (p + 1) * in_plane, gy[p] * T(gs));
     });
@@ -428,7 +422,7 @@ void resample_adjoint(const T* gy, T* gx, int64_t P, const LinMap& m) {
   }
   if (const Tile2x2<T> t = tile2x2<T>(m); t.ok) return tile2x2_adjoint(gy, gx, P, H, W, t);
   const WPlan<T> pl = plan_w<T>(C);
-  for_planes(P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
+  parallel_for(0, P, plane_grain(in_plane + out_plane), [&](int64_t pb, int64_t pe) {
     std::vector<T> r(static_cast<size_t>(W));
     for (int64_t p = pb; p < pe && !interrupt_requested(); ++p) {
       T* gp = gx + p * in_plane;

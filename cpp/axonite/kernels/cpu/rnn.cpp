@@ -257,6 +257,32 @@ int time_loop_threads(const RnnShape& s) {
   return static_cast<int>(std::min<int64_t>(get_num_threads(), std::max<int64_t>(1, s.H / 32)));
 }
 
+// Runs the T steps of a time loop on nt_want threads of one parallel region: before(tid, i),
+// then a barrier, then after(tid, i). On Ctrl-C every thread stops after the same step
+// (Note [Interrupts]; the caller's check_interrupt() then throws). Returns false, having run
+// nothing, when OpenMP gave fewer threads than asked: the caller redoes its per-thread setup
+// for one thread.
+template <class Before, class After>
+bool time_loop(int nt_want, int64_t T, const Before& before, const After& after) {
+  std::atomic<int64_t> stop_at{T + 1};  // the step after which all threads stop
+  std::atomic<bool> short_team{false};
+  parallel_region(nt_want, [&](int tid, int nt) {
+    if (nt != nt_want) {  // every thread sees the same team size, so none starts
+      short_team.store(true);
+      return;
+    }
+    for (int64_t i = 0; i < T; ++i) {
+      before(tid, i);
+      if (tid == 0 && interrupt_requested()) stop_at.store(i + 1);
+      region_barrier();
+      // A later step's store is i + 2 or more, so every thread agrees here.
+      if (stop_at.load() <= i + 1) break;
+      after(tid, i);
+    }
+  });
+  return !short_team.load();
+}
+
 }  // namespace
 
 template <class T>
@@ -319,54 +345,43 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
     std::vector<T> ap[2] = {std::vector<T>(lay.a_size(B)), std::vector<T>(lay.a_size(B))};
     if (KX > 0 && s.T > 0) lay.scatter_a(B, 0, B, 0, KX, x + t_of(0) * B * I, I, ap[0].data());
     lay.scatter_a(B, 0, B, KX, K, h.data(), R, ap[0].data());
-    std::atomic<int64_t> stop_at{s.T + 1};  // Note [Interrupts]: the step after which all stop
-    std::atomic<bool> short_team{false};
-    parallel_region(nt_want, [&](int tid, int nt) {
-      if (nt != nt_want) {  // OpenMP gave fewer threads: every thread sees it, none starts
-        short_team.store(true);
-        return;
-      }
+    const int nt = nt_want;
+    const auto step_forward = [&](int tid, int64_t step) {
       const Units u = units_of(H, tid, nt);
       const int64_t ldhg = G * u.size();
       const int64_t h0u = P > 0 ? 0 : u.j0, h1u = P > 0 ? R : u.j1;  // this thread's part of h
-      for (int64_t step = 0; step < s.T; ++step) {
-        const int64_t t = t_of(step);
-        const T* ap_cur = ap[step & 1].data();
-        T* ap_next = ap[(step + 1) & 1].data();
-        T* g_t = sv.gates + t * B * GH;
-        T* y_t = y + t * B * R;
-        if (u.size() > 0) {
-          if (P > 0) std::memcpy(sv.hprev + t * B * R, h.data(), sizeof(T) * B * R);
-          wt[tid]->multiply_packed(B, ap_cur, T(0), hg[tid].data(), ldhg);
-          parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
-            step_forward_rows<T>(s, acts, t, b0, b1, u, !fold, g_t, hg[tid].data(), ldhg, bx.data(),
-                                 bhn.data(), h.data(), c.data(), y_t, sv);
-          });
-          if (P > 0) {  // h = W_hr m for the rows that ran this step (one thread: nt == 1)
-            whr_t->multiply(B, sv.m + t * B * H, H, 1, T(0), proj.data(), P);
-            for (int64_t b = 0; b < B; ++b) {
-              T* yb = y_t + b * R;
-              if (active(s, t, b)) {
-                std::memcpy(h.data() + b * R, proj.data() + b * R, sizeof(T) * R);
-                std::memcpy(yb, proj.data() + b * R, sizeof(T) * R);
-              } else {
-                std::fill(yb, yb + R, T(0));
-              }
+      const int64_t t = t_of(step);
+      const T* ap_cur = ap[step & 1].data();
+      T* ap_next = ap[(step + 1) & 1].data();
+      T* g_t = sv.gates + t * B * GH;
+      T* y_t = y + t * B * R;
+      if (u.size() > 0) {
+        if (P > 0) std::memcpy(sv.hprev + t * B * R, h.data(), sizeof(T) * B * R);
+        wt[tid]->multiply_packed(B, ap_cur, T(0), hg[tid].data(), ldhg);
+        parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
+          step_forward_rows<T>(s, acts, t, b0, b1, u, !fold, g_t, hg[tid].data(), ldhg, bx.data(),
+                               bhn.data(), h.data(), c.data(), y_t, sv);
+        });
+        if (P > 0) {  // h = W_hr m for the rows that ran this step (one thread: nt == 1)
+          whr_t->multiply(B, sv.m + t * B * H, H, 1, T(0), proj.data(), P);
+          for (int64_t b = 0; b < B; ++b) {
+            T* yb = y_t + b * R;
+            if (active(s, t, b)) {
+              std::memcpy(h.data() + b * R, proj.data() + b * R, sizeof(T) * R);
+              std::memcpy(yb, proj.data() + b * R, sizeof(T) * R);
+            } else {
+              std::fill(yb, yb + R, T(0));
             }
           }
-          lay.scatter_a(B, 0, B, KX + h0u, KX + h1u, h.data() + h0u, R, ap_next);
         }
-        if (KX > 0 && step + 1 < s.T) {
-          const int64_t b0 = B * tid / nt, b1 = B * (tid + 1) / nt;
-          lay.scatter_a(B, b0, b1, 0, KX, x + (t_of(step + 1) * B + b0) * I, I, ap_next);
-        }
-        if (tid == 0 && interrupt_requested()) stop_at.store(step + 1);
-        region_barrier();
-        // A later step's store is step + 2 or more, so every thread agrees here.
-        if (stop_at.load() <= step + 1) break;
+        lay.scatter_a(B, 0, B, KX + h0u, KX + h1u, h.data() + h0u, R, ap_next);
       }
-    });
-    if (!short_team.load()) break;
+      if (KX > 0 && step + 1 < s.T) {
+        const int64_t b0 = B * tid / nt, b1 = B * (tid + 1) / nt;
+        lay.scatter_a(B, b0, b1, 0, KX, x + (t_of(step + 1) * B + b0) * I, I, ap_next);
+      }
+    };
+    if (time_loop(nt, s.T, step_forward, [](int, int64_t) {})) break;
   }
   check_interrupt();
   std::memcpy(h_n, h.data(), sizeof(T) * B * R);
@@ -403,55 +418,51 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
     }
     // dhg_t in the packed A layout, double-buffered as in rnn_forward.
     std::vector<T> ap[2] = {std::vector<T>(whh[0]->a_size(B)), std::vector<T>(whh[0]->a_size(B))};
-    std::atomic<int64_t> stop_at{s.T + 1};  // Note [Interrupts], as in rnn_forward
-    std::atomic<bool> short_team{false};
-    parallel_region(nt_want, [&](int tid, int nt) {
-      if (nt != nt_want) {
-        short_team.store(true);
-        return;
-      }
+    const int nt = nt_want;
+    // Before the barrier: this thread's units of the step's gate gradients, into apc ...
+    const auto gate_grads = [&](int tid, int64_t i) {
       const Units u = units_of(H, tid, nt);
       const int64_t r0 = P > 0 ? 0 : u.j0, rn = P > 0 ? R : u.size();  // this thread's h part
-      for (int64_t i = 0; i < s.T; ++i) {
-        const int64_t step = s.T - 1 - i;
-        const int64_t t = s.reverse ? s.T - 1 - step : step;
-        const T* dh = dhs[i & 1].data();
-        T* next = dhs[(i + 1) & 1].data();
-        T* apc = ap[i & 1].data();
-        T* dht = P > 0 ? dht_buf.data() + t * B * P : dht_buf.data();
-        const T* dy_t = dy + t * B * R;
-        for (int64_t b = 0; b < B; ++b) {
-          T* d = dht + b * R + r0;
-          if (active(s, t, b)) {
-            for (int64_t j = 0; j < rn; ++j) d[j] = dh[b * R + r0 + j] + dy_t[b * R + r0 + j];
-          } else {
-            std::fill(d, d + rn, T(0));  // the output past the length is a constant zero
-          }
+      const int64_t step = s.T - 1 - i;
+      const int64_t t = s.reverse ? s.T - 1 - step : step;
+      const T* dh = dhs[i & 1].data();
+      T* next = dhs[(i + 1) & 1].data();
+      T* apc = ap[i & 1].data();
+      T* dht = P > 0 ? dht_buf.data() + t * B * P : dht_buf.data();
+      const T* dy_t = dy + t * B * R;
+      for (int64_t b = 0; b < B; ++b) {
+        T* d = dht + b * R + r0;
+        if (active(s, t, b)) {
+          for (int64_t j = 0; j < rn; ++j) d[j] = dh[b * R + r0 + j] + dy_t[b * R + r0 + j];
+        } else {
+          std::fill(d, d + rn, T(0));  // the output past the length is a constant zero
         }
-        const T* dmp = dht;
-        if (P > 0) {  // one thread
-          whr->multiply(B, dht, P, 1, T(0), dm.data(), H);
-          dmp = dm.data();
-        }
-        T* dg_t = dG.data() + t * B * GH;
-        T* dhg_t = dHG + t * B * GH;
-        if (u.size() > 0) {
-          parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
-            step_backward_rows<T>(s, t, b0, b1, u, sv, dht, dmp, dh, dc.data(), dg_t, dhg_t, next);
-          });
-          for (int64_t q = 0; q < G; ++q) {
-            const int64_t k0 = q * H + u.j0;
-            whh[tid]->scatter_a(B, 0, B, k0, k0 + u.size(), dhg_t + k0, GH, apc);
-          }
-        }
-        if (tid == 0 && interrupt_requested()) stop_at.store(i + 1);
-        region_barrier();  // every unit's dhg_t is in apc
-        if (stop_at.load() <= i + 1) break;
-        // next (this thread's part) += dhg_t W_hh
-        if (rn > 0) whh[tid]->multiply_packed(B, apc, T(1), next + r0, R);
       }
-    });
-    if (!short_team.load()) break;
+      const T* dmp = dht;
+      if (P > 0) {  // one thread
+        whr->multiply(B, dht, P, 1, T(0), dm.data(), H);
+        dmp = dm.data();
+      }
+      T* dg_t = dG.data() + t * B * GH;
+      T* dhg_t = dHG + t * B * GH;
+      if (u.size() > 0) {
+        parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
+          step_backward_rows<T>(s, t, b0, b1, u, sv, dht, dmp, dh, dc.data(), dg_t, dhg_t, next);
+        });
+        for (int64_t q = 0; q < G; ++q) {
+          const int64_t k0 = q * H + u.j0;
+          whh[tid]->scatter_a(B, 0, B, k0, k0 + u.size(), dhg_t + k0, GH, apc);
+        }
+      }
+    };
+    // ... after it, with every unit's dhg_t in apc: this thread's part of next += dhg_t W_hh.
+    const auto dh_prev = [&](int tid, int64_t i) {
+      const Units u = units_of(H, tid, nt);
+      const int64_t r0 = P > 0 ? 0 : u.j0, rn = P > 0 ? R : u.size();
+      if (rn > 0)
+        whh[tid]->multiply_packed(B, ap[i & 1].data(), T(1), dhs[(i + 1) & 1].data() + r0, R);
+    };
+    if (time_loop(nt, s.T, gate_grads, dh_prev)) break;
   }
   check_interrupt();
   const std::vector<T>& dh = dhs[s.T & 1];
