@@ -23,6 +23,7 @@ set(AXONITE_AVX2_SOURCES
 )
 set(AXONITE_CORE_SOURCES
   axonite/core/parallel.cpp
+  axonite/core/thread_pool.cpp
   axonite/core/cpu_features.cpp
   axonite/core/allocator.cpp
   axonite/tensor/tensor.cpp

@@ -265,33 +265,36 @@ TEST(gemm_negative_size_throws) {
   CHECK_THROWS(ax::cpu::gemm_f32(-1, 1, 1, 1.f, &x, 1, 1, &x, 1, 1, 0.f, &x, 1));
 }
 
-// 1 vs 2 threads (and a nested call) must give bitwise identical results.
+// 1 vs 2 threads (and a nested call) must give bitwise identical results. The first three
+// shapes take the work pool at 2 threads (core/thread_pool.h), with A read in place (row- or
+// column-major) or packed up front (strided), and M not a multiple of the row tile.
 template <class T>
 void determinism() {
   std::mt19937 rng(5);
   const int64_t shapes[][3] = {{300, 200, 700}, {257, 513, 129}, {40, 1000, 300}, {1000, 30, 300}};
   const int saved = ax::get_num_threads();
   for (Isa isa : isas()) {
-    for (const auto& s : shapes) {
-      const int64_t m = s[0], n = s[1], k = s[2];
-      const Operand<T> a = make_operand<T>(m, k, Layout::kRowMajor, rng);
-      const Operand<T> b = make_operand<T>(k, n, Layout::kColMajor, rng);
-      std::vector<T> c1(m * n, T(0.5)), c2(c1), c3(c1);
-      ax::set_num_threads(1);
-      call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, T(0.5),
-                c1.data(), n);
-      ax::set_num_threads(2);
-      call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, T(0.5),
-                c2.data(), n);
-      // Inside a parallel region gemm runs serially on the calling thread.
-      ax::parallel_for(0, 2, 1, [&](int64_t b0, int64_t) {
-        if (b0 == 0)
-          call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs,
-                    T(0.5), c3.data(), n);
-      });
-      CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(T)) == 0);
-      CHECK(std::memcmp(c1.data(), c3.data(), c1.size() * sizeof(T)) == 0);
-    }
+    for (const auto& s : shapes)
+      for (Layout la : {Layout::kRowMajor, Layout::kColMajor, Layout::kStrided}) {
+        const int64_t m = s[0], n = s[1], k = s[2];
+        const Operand<T> a = make_operand<T>(m, k, la, rng);
+        const Operand<T> b = make_operand<T>(k, n, Layout::kColMajor, rng);
+        std::vector<T> c1(m * n, T(0.5)), c2(c1), c3(c1);
+        ax::set_num_threads(1);
+        call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, T(0.5),
+                  c1.data(), n);
+        ax::set_num_threads(2);
+        call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, T(0.5),
+                  c2.data(), n);
+        // Inside a parallel region gemm runs serially on the calling thread.
+        ax::parallel_for(0, 2, 1, [&](int64_t b0, int64_t) {
+          if (b0 == 0)
+            call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs,
+                      T(0.5), c3.data(), n);
+        });
+        CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(T)) == 0);
+        CHECK(std::memcmp(c1.data(), c3.data(), c1.size() * sizeof(T)) == 0);
+      }
   }
   ax::set_num_threads(saved);
 }

@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "axonite/core/check.h"
+#include "axonite/core/thread_pool.h"
 
 namespace ax {
 namespace {
@@ -35,10 +36,9 @@ void set_num_threads(int n) {
 
 bool in_parallel_region() {
 #if AXONITE_WITH_OPENMP
-  return omp_in_parallel() != 0;
-#else
-  return false;
+  if (omp_in_parallel() != 0) return true;
 #endif
+  return in_pool_item();
 }
 
 }  // namespace ax

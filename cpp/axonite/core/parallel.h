@@ -17,7 +17,8 @@ namespace ax {
 
 int get_num_threads();
 void set_num_threads(int n);
-// True while running inside a parallel region (nested parallel_for runs serially).
+// True while running inside an OpenMP parallel region or a pool item (thread_pool.h): nested
+// parallel_for, GEMMs and pool jobs then run serially.
 bool in_parallel_region();
 
 // Note [Interrupts]: Ctrl-C during a long call. While a call runs with the GIL released, the

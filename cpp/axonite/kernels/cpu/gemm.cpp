@@ -7,12 +7,14 @@
 #include <emmintrin.h>
 #include <xmmintrin.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
 #include "axonite/core/check.h"
 #include "axonite/core/cpu_features.h"
 #include "axonite/core/parallel.h"
+#include "axonite/core/thread_pool.h"
 #include "axonite/kernels/cpu/gemm_kernels.h"
 #include "axonite/kernels/cpu/scratch.h"
 
@@ -34,19 +36,19 @@ constexpr double kThreadMinVolume = 128.0 * 128 * 128;
 // ---- Portable micro-kernel ---------------------------------------------------------------------
 // MR x NR tile with plain loops; GCC keeps acc in xmm registers and vectorizes the j loop with
 // baseline SSE2 (f32 4x8 = 8 xmm accumulators, f64 4x4 = 8 xmm accumulators).
-template <class T, int MR, int NR>
-void generic_kernel(int64_t k, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta,
-                    int m_eff, int n_eff, const char* /*pf*/) {
+template <class T, int MR, int NR, bool AROW>
+void generic_kernel(int64_t k, const T* a, int64_t as, const T* b, int64_t bs, T* c, int64_t ldc,
+                    T alpha, T beta, int m_eff, int n_eff, const char* /*pf*/) {
   T acc[MR][NR] = {};
   for (int64_t p = 0; p < k; ++p) {
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
-      const T ai = a[i];
+      const T ai = AROW ? a[i * as] : a[i];
 #pragma GCC unroll 16
       for (int j = 0; j < NR; ++j) acc[i][j] += ai * b[j];
     }
-    a += MR;
-    b += NR;
+    a += AROW ? 1 : as;
+    b += bs;
   }
   for (int i = 0; i < m_eff; ++i) {
     T* cr = c + i * ldc;
@@ -292,7 +294,7 @@ class PackedGemm {
         int64_t pf_off = 0;
         for (int64_t ir = 0; ir < mc; ir += mr, pf_off += kc * 64) {
           const char* pf = pf_off < panel_bytes ? next + pf_off : reinterpret_cast<const char*>(bq);
-          kd_.kernel(kc, ap + ir * kc, bq, cq + ir * g_.ldc, g_.ldc, g_.alpha, beta_k,
+          kd_.kernel(kc, ap + ir * kc, mr, bq, nr, cq + ir * g_.ldc, g_.ldc, g_.alpha, beta_k,
                      static_cast<int>(min64(mr, mc - ir)), n_eff, pf);
         }
       }
@@ -322,6 +324,84 @@ void gemm_packed(const KernelDesc<T>& kd, int nt, const GemmArgs<T>& g) {
 #endif
   pg.run(0, 1);
   check_interrupt();  // no-op inside a caller's parallel region: the caller's poll throws
+}
+
+// ---- Pool path (Note [Work pool], core/thread_pool.h) ------------------------------------------
+// Medium products on several threads, where an OpenMP region's wake-up and join would cost as
+// much as the split saves. Items are groups of B micro-panels, each over all of M and K: an item
+// packs its own panels, so items share only A, which is read in place when it has a unit
+// stride (the row-major or column-major forms of the micro-kernel contract) and is packed once
+// up front otherwise. Every C tile sees the K blocks and the arithmetic of gemm_packed, so the
+// bits are those of the one-thread path.
+constexpr double kPoolMaxVolume = 64.0 * 1024 * 1024;
+constexpr int64_t kPoolMaxPackedA = int64_t{1} << 22;  // elements of A packed up front
+thread_local ScratchBuffer tl_pool_b;                  // an item's B panels
+
+template <class T>
+bool gemm_pool(const KernelDesc<T>& kd, int nt, const GemmArgs<T>& g) {
+  const int mr = kd.mr, nr = kd.nr;
+  const int64_t n_panels = ceil_div(g.n, nr), m_tiles = ceil_div(g.m, mr);
+  // About four items per thread, so a worker that joins late still finds work.
+  const int64_t group = std::max<int64_t>(1, n_panels / (4 * nt));
+  const int64_t items = ceil_div(n_panels, group);
+  if (items < 2 * nt) return false;  // too few columns to share: gemm_packed splits M
+  enum class AMode { Pack, Rows, Panel };
+  const AMode mode = g.a_cs == 1 ? AMode::Rows : g.a_rs == 1 ? AMode::Panel : AMode::Pack;
+  // Packed A: all of it, or only the partial last row tile (the kernels read mr rows).
+  const int64_t rows_packed = mode == AMode::Pack ? m_tiles * mr : g.m % mr != 0 ? mr : 0;
+  if (rows_packed * g.k > kPoolMaxPackedA) return false;
+  const int64_t kc_step = ceil_div(g.k, ceil_div(g.k, kd.kc));
+  const PackFn<T> pack_a = pick_pack<T>(mr), pack_b = pick_pack<T>(nr);
+  T* ap = static_cast<T*>(tl_workspace.get(sizeof(T) * static_cast<size_t>(rows_packed * g.k)));
+  const int64_t tail_row = (m_tiles - 1) * mr;
+  for (int64_t pc = 0; pc < g.k && rows_packed > 0; pc += kc_step) {
+    const int64_t kc = min64(kc_step, g.k - pc);
+    if (mode == AMode::Pack) {
+      pack_a(g.m, kc, g.a + pc * g.a_cs, g.a_rs, g.a_cs, 0, m_tiles, mr, ap + pc * rows_packed);
+    } else {
+      pack_a(g.m - tail_row, kc, g.a + tail_row * g.a_rs + pc * g.a_cs, g.a_rs, g.a_cs, 0, 1, mr,
+             ap + pc * rows_packed);
+    }
+  }
+  const auto item = [&](int64_t it) {
+    const int64_t q0 = it * group, q1 = min64(n_panels, q0 + group), j0 = q0 * nr;
+    const int64_t nc = min64(g.n, q1 * nr) - j0;
+    T* bp =
+        static_cast<T*>(tl_pool_b.get(sizeof(T) * static_cast<size_t>(kc_step * (q1 - q0) * nr)));
+    for (int64_t pc = 0; pc < g.k; pc += kc_step) {
+      if (interrupt_requested()) return;  // Note [Interrupts]: the caller throws
+      const int64_t kc = min64(kc_step, g.k - pc);
+      pack_b(nc, kc, g.b + pc * g.b_rs + j0 * g.b_cs, g.b_cs, g.b_rs, 0, q1 - q0, nr, bp);
+      const T beta_k = pc == 0 ? g.beta : T(1);
+      const T* a_blk = ap + pc * rows_packed;
+      for (int64_t q = 0; q < q1 - q0; ++q) {
+        const int n_eff = static_cast<int>(min64(nr, nc - q * nr));
+        const T* bq = bp + q * nr * kc;
+        // As in gemm_packed: the first tiles prefetch the next panel, one line per k step.
+        const char* next = reinterpret_cast<const char*>(q + 1 < q1 - q0 ? bq + nr * kc : bq);
+        const int64_t panel_bytes = nr * kc * static_cast<int64_t>(sizeof(T));
+        for (int64_t t = 0; t < m_tiles; ++t) {
+          const int m_eff = static_cast<int>(min64(mr, g.m - t * mr));
+          const int64_t pf_off = t * kc * 64;
+          const char* pf = pf_off < panel_bytes ? next + pf_off : reinterpret_cast<const char*>(bq);
+          T* ct = g.c + t * mr * g.ldc + j0 + q * nr;
+          if (mode == AMode::Pack || m_eff < mr) {
+            const T* at = mode == AMode::Pack ? a_blk + t * mr * kc : a_blk;
+            kd.kernel(kc, at, mr, bq, nr, ct, g.ldc, g.alpha, beta_k, m_eff, n_eff, pf);
+          } else if (mode == AMode::Rows) {
+            kd.kernel_arow(kc, g.a + t * mr * g.a_rs + pc, g.a_rs, bq, nr, ct, g.ldc, g.alpha,
+                           beta_k, m_eff, n_eff, pf);
+          } else {
+            kd.kernel(kc, g.a + t * mr + pc * g.a_cs, g.a_cs, bq, nr, ct, g.ldc, g.alpha, beta_k,
+                      m_eff, n_eff, pf);
+          }
+        }
+      }
+    }
+  };
+  run_items(nt, items, item);
+  check_interrupt();
+  return true;
 }
 
 // ---- Direct path (small problems, vectors) -----------------------------------------------------
@@ -401,11 +481,23 @@ template <class T>
 KernelDesc<T> generic_desc();
 template <>
 KernelDesc<float> generic_desc<float>() {
-  return {&generic_kernel<float, 4, 8>, 4, 8, 256, 128, 2048};
+  return {&generic_kernel<float, 4, 8, false>,
+          &generic_kernel<float, 4, 8, true>,
+          4,
+          8,
+          256,
+          128,
+          2048};
 }
 template <>
 KernelDesc<double> generic_desc<double>() {
-  return {&generic_kernel<double, 4, 4>, 4, 4, 256, 128, 2048};
+  return {&generic_kernel<double, 4, 4, false>,
+          &generic_kernel<double, 4, 4, true>,
+          4,
+          4,
+          256,
+          128,
+          2048};
 }
 
 template <class T>
@@ -434,7 +526,9 @@ void gemm_any(const KernelDesc<T>& kd, int64_t m, int64_t n, int64_t k, T alpha,
   }
   int nt = 1;
   if (volume >= kThreadMinVolume && !in_parallel_region()) nt = get_num_threads();
-  gemm_packed(kd, nt, GemmArgs<T>{m, n, k, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc});
+  const GemmArgs<T> g{m, n, k, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc};
+  if (nt > 1 && volume < kPoolMaxVolume && gemm_pool(kd, nt, g)) return;
+  gemm_packed(kd, nt, g);
 }
 
 }  // namespace

@@ -14,7 +14,6 @@ struct VF32 {
   static constexpr int kW = 8;
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(T x) { return _mm256_set1_ps(x); }
-  static V load(const T* p) { return _mm256_load_ps(p); }
   static V loadu(const T* p) { return _mm256_loadu_ps(p); }
   static void storeu(T* p, V v) { _mm256_storeu_ps(p, v); }
   // Lanes [0, n) set (n may be <= 0 or >= kW).
@@ -33,7 +32,6 @@ struct VF64 {
   static constexpr int kW = 4;
   static V zero() { return _mm256_setzero_pd(); }
   static V set1(T x) { return _mm256_set1_pd(x); }
-  static V load(const T* p) { return _mm256_load_pd(p); }
   static V loadu(const T* p) { return _mm256_loadu_pd(p); }
   static void storeu(T* p, V v) { _mm256_storeu_pd(p, v); }
   static __m256i mask(int n) {
@@ -45,12 +43,12 @@ struct VF64 {
   static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
 };
 
-// C tile (MR rows x NV vectors) = alpha * A_panel * B_panel + beta * C.
-// Per k step: NV aligned loads of B, MR broadcasts of A, MR * NV independent FMAs.
-template <class VT, int MR, int NV>
-void kernel(int64_t k, const typename VT::T* a, const typename VT::T* b, typename VT::T* c,
-            int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff, int n_eff,
-            const char* pf) {
+// C tile (MR rows x NV vectors) = alpha * A * B + beta * C (see MicroKernel: AROW picks
+// row-major A). Per k step: NV loads of B, MR broadcasts of A, MR * NV independent FMAs.
+template <class VT, int MR, int NV, bool AROW>
+void kernel(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T* b, int64_t bs,
+            typename VT::T* c, int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff,
+            int n_eff, const char* pf) {
   using T = typename VT::T;
   using V = typename VT::V;
   constexpr int kNR = NV * VT::kW;
@@ -69,18 +67,18 @@ void kernel(int64_t k, const typename VT::T* a, const typename VT::T* b, typenam
   for (int64_t p = 0; p < k; ++p) {
     V bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = VT::load(b + v * VT::kW);
-    _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
+    for (int v = 0; v < NV; ++v) bv[v] = VT::loadu(b + v * VT::kW);
+    if (!AROW) _mm_prefetch(reinterpret_cast<const char*>(a + 8 * as), _MM_HINT_T0);
     _mm_prefetch(pf, _MM_HINT_T1);  // next B micro-panel -> L2, one line per k step
     pf += 64;
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
-      const V ai = VT::set1(a[i]);
+      const V ai = VT::set1(AROW ? a[i * as] : a[i]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = VT::fmadd(ai, bv[v], acc[i][v]);
     }
-    a += MR;
-    b += kNR;
+    a += AROW ? 1 : as;
+    b += bs;
   }
 
   const V va = VT::set1(alpha);
@@ -117,7 +115,11 @@ void kernel(int64_t k, const typename VT::T* a, const typename VT::T* b, typenam
 
 // Blocking (measured): A micro-panel (6 x kc) + B micro-panel (kc x 16) fit in L1 together
 // (9 + 24 KiB for f32); the mc x kc A block stays in L2.
-KernelDesc<float> avx2_desc_f32() { return {&kernel<VF32, 6, 2>, 6, 16, 384, 96, 1024}; }
-KernelDesc<double> avx2_desc_f64() { return {&kernel<VF64, 6, 2>, 6, 8, 256, 96, 1024}; }
+KernelDesc<float> avx2_desc_f32() {
+  return {&kernel<VF32, 6, 2, false>, &kernel<VF32, 6, 2, true>, 6, 16, 384, 96, 1024};
+}
+KernelDesc<double> avx2_desc_f64() {
+  return {&kernel<VF64, 6, 2, false>, &kernel<VF64, 6, 2, true>, 6, 8, 256, 96, 1024};
+}
 
 }  // namespace ax::cpu::gemm_detail

@@ -16,7 +16,6 @@ struct VF32 {
   static constexpr int kW = 16;
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(T x) { return _mm512_set1_ps(x); }
-  static V load(const T* p) { return _mm512_load_ps(p); }
   static V loadu(const T* p) { return _mm512_loadu_ps(p); }
   static V maskz_loadu(M m, const T* p) { return _mm512_maskz_loadu_ps(m, p); }
   static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
@@ -32,7 +31,6 @@ struct VF64 {
   static constexpr int kW = 8;
   static V zero() { return _mm512_setzero_pd(); }
   static V set1(T x) { return _mm512_set1_pd(x); }
-  static V load(const T* p) { return _mm512_load_pd(p); }
   static V loadu(const T* p) { return _mm512_loadu_pd(p); }
   static V maskz_loadu(M m, const T* p) { return _mm512_maskz_loadu_pd(m, p); }
   static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
@@ -49,13 +47,13 @@ typename VT::M lane_mask(int n) {
   return static_cast<typename VT::M>((1u << n) - 1u);
 }
 
-// C tile (ROWS x NV vectors) = alpha * A_panel * B_panel + beta * C, reading the first ROWS
-// rows of an MR-row packed A panel. Per k step: NV aligned loads of B, ROWS broadcasts of A,
-// ROWS * NV independent FMAs. Each row's arithmetic does not depend on ROWS.
-template <class VT, int MR, int NV, int ROWS>
-void kernel_rows(int64_t k, const typename VT::T* a, const typename VT::T* b, typename VT::T* c,
-                 int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff, int n_eff,
-                 const char* pf) {
+// C tile (ROWS x NV vectors) = alpha * A * B + beta * C over the first ROWS rows of the A panel
+// (see MicroKernel: AROW picks row-major A). Per k step: NV loads of B, ROWS broadcasts of A,
+// ROWS * NV independent FMAs. Each row's arithmetic does not depend on ROWS or on the layouts.
+template <class VT, int NV, int ROWS, bool AROW>
+void kernel_rows(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T* b,
+                 int64_t bs, typename VT::T* c, int64_t ldc, typename VT::T alpha,
+                 typename VT::T beta, int m_eff, int n_eff, const char* pf) {
   using T = typename VT::T;
   using V = typename VT::V;
   constexpr int kNR = NV * VT::kW;
@@ -75,19 +73,20 @@ void kernel_rows(int64_t k, const typename VT::T* a, const typename VT::T* b, ty
   for (int64_t p = 0; p < k; ++p) {
     V bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = VT::load(b + v * VT::kW);
-    // The packed A stream comes from L2: fetch a few steps ahead.
-    _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
+    for (int v = 0; v < NV; ++v) bv[v] = VT::loadu(b + v * VT::kW);
+    // The A stream comes from L2: fetch a few steps ahead (row-major A: the hardware
+    // prefetchers follow its ROWS sequential streams).
+    if (!AROW) _mm_prefetch(reinterpret_cast<const char*>(a + 8 * as), _MM_HINT_T0);
     _mm_prefetch(pf, _MM_HINT_T1);  // next B micro-panel -> L2, one line per k step
     pf += 64;
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i) {
-      const V ai = VT::set1(a[i]);
+      const V ai = VT::set1(AROW ? a[i * as] : a[i]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = VT::fmadd(ai, bv[v], acc[i][v]);
     }
-    a += MR;
-    b += kNR;
+    a += AROW ? 1 : as;
+    b += bs;
   }
 
   const V va = VT::set1(alpha);
@@ -122,13 +121,15 @@ void kernel_rows(int64_t k, const typename VT::T* a, const typename VT::T* b, ty
 
 // MR x NR micro-kernel entry. Bottom-edge tiles (m_eff <= 8 or <= 4) run a shorter variant so
 // e.g. m = 64 (4 x 14 + 8) does not pay for 6 zero rows; bits are identical either way.
-template <class VT, int MR, int NV>
-void kernel(int64_t k, const typename VT::T* a, const typename VT::T* b, typename VT::T* c,
-            int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff, int n_eff,
-            const char* pf) {
-  if (m_eff > 8) return kernel_rows<VT, MR, NV, MR>(k, a, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
-  if (m_eff > 4) return kernel_rows<VT, MR, NV, 8>(k, a, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
-  kernel_rows<VT, MR, NV, 4>(k, a, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
+template <class VT, int MR, int NV, bool AROW>
+void kernel(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T* b, int64_t bs,
+            typename VT::T* c, int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff,
+            int n_eff, const char* pf) {
+  if (m_eff > 8)
+    return kernel_rows<VT, NV, MR, AROW>(k, a, as, b, bs, c, ldc, alpha, beta, m_eff, n_eff, pf);
+  if (m_eff > 4)
+    return kernel_rows<VT, NV, 8, AROW>(k, a, as, b, bs, c, ldc, alpha, beta, m_eff, n_eff, pf);
+  kernel_rows<VT, NV, 4, AROW>(k, a, as, b, bs, c, ldc, alpha, beta, m_eff, n_eff, pf);
 }
 
 }  // namespace
@@ -137,7 +138,11 @@ void kernel(int64_t k, const typename VT::T* a, const typename VT::T* b, typenam
 // C read/write passes of kc = 256 and measured ~3% faster even though the 64 KiB B micro-panel
 // then streams from L2; the A block (mc x kc = 224/448 KiB) stays in L2; nc keeps a packed B
 // block at 2 MiB (larger measured no faster and costs workspace memory).
-KernelDesc<float> avx512_desc_f32() { return {&kernel<VF32, 14, 2>, 14, 32, 512, 112, 1024}; }
-KernelDesc<double> avx512_desc_f64() { return {&kernel<VF64, 14, 2>, 14, 16, 512, 112, 512}; }
+KernelDesc<float> avx512_desc_f32() {
+  return {&kernel<VF32, 14, 2, false>, &kernel<VF32, 14, 2, true>, 14, 32, 512, 112, 1024};
+}
+KernelDesc<double> avx512_desc_f64() {
+  return {&kernel<VF64, 14, 2, false>, &kernel<VF64, 14, 2, true>, 14, 16, 512, 112, 512};
+}
 
 }  // namespace ax::cpu::gemm_detail

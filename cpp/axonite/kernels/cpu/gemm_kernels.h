@@ -11,25 +11,32 @@
 namespace ax::cpu::gemm_detail {
 
 // Micro-kernel contract for an MR x NR register tile:
-//   a: packed A micro-panel, k x MR, element (i, p) at a[p * MR + i]  (rows >= m_eff are zero)
-//   b: packed B micro-panel, k x NR, element (p, j) at b[p * NR + j]  (cols >= n_eff are zero),
-//      64-byte aligned
+//   a, as: A of the tile. Panel form (kernel): element (i, p) at a[p * as + i], i < MR; a packed
+//      micro-panel has as == MR (rows >= m_eff zero), a column-major A is read in place with as
+//      = its column stride. Row form (kernel_arow): element (i, p) at a[i * as + p], a row-major
+//      A read in place. Either way rows [m_eff, MR) may be read, so the driver hands in-place A
+//      only for full tiles.
+//   b, bs: B of the tile, element (p, j) at b[p * bs + j], j < NR; a packed micro-panel has
+//      bs == NR (cols >= n_eff zero), a row-major B is read in place with bs = its row stride
+//      (full panels only, for the same reason).
 //   C[i, j] = alpha * sum_p a(i, p) * b(p, j) + beta * C[i, j]  for i < m_eff, j < n_eff,
 //   C row stride ldc, unit column stride. beta == 0 never reads C. k >= 1.
 //   pf: the kernel prefetches k * 64 bytes from pf into L2, one cache line per k step; the
 //   driver passes the next B micro-panel (prefetches never fault, so any address is safe).
-// Full and partial tiles use the same arithmetic, so where a tile edge falls never changes bits.
+// Full and partial tiles, packed and in-place operands use the same arithmetic in the same
+// order, so neither where a tile edge falls nor what was packed ever changes bits.
 template <class T>
-using MicroKernel = void (*)(int64_t k, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta,
-                             int m_eff, int n_eff, const char* pf);
+using MicroKernel = void (*)(int64_t k, const T* a, int64_t as, const T* b, int64_t bs, T* c,
+                             int64_t ldc, T alpha, T beta, int m_eff, int n_eff, const char* pf);
 
 template <class T>
 struct KernelDesc {
-  MicroKernel<T> kernel;
-  int mr, nr;  // register tile
-  int kc;      // K block: C is read and written k / kc times; sizes the micro-panels
-  int mc;      // M block: the packed A block (mc x kc) stays in L2 (per thread)
-  int nc;      // N block: the packed B block (kc x nc), shared by all threads
+  MicroKernel<T> kernel;       // A in panel form
+  MicroKernel<T> kernel_arow;  // A row-major, read in place
+  int mr, nr;                  // register tile
+  int kc;  // K block: C is read and written k / kc times; sizes the micro-panels
+  int mc;  // M block: the packed A block (mc x kc) stays in L2 (per thread)
+  int nc;  // N block: the packed B block (kc x nc), shared by all threads
 };
 
 // Defined in gemm_avx512.cpp / gemm_avx2.cpp. Call only when cpu_isa() allows that level.
