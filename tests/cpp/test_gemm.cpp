@@ -265,9 +265,9 @@ TEST(gemm_negative_size_throws) {
   CHECK_THROWS(ax::cpu::gemm_f32(-1, 1, 1, 1.f, &x, 1, 1, &x, 1, 1, 0.f, &x, 1));
 }
 
-// 1 vs 2 threads (and a nested call) must give bitwise identical results. The first three
-// shapes take the work pool at 2 threads (core/thread_pool.h), with A read in place (row- or
-// column-major) or packed up front (strided), and M not a multiple of the row tile.
+// 1 vs 2 threads (and a nested call) must give bitwise identical results. At 2 threads the
+// first three shapes take the work pool (core/thread_pool.h) when A is row- or column-major (read
+// in place; M is not a multiple of the row tile) and gemm_packed when A is strided.
 template <class T>
 void determinism() {
   std::mt19937 rng(5);

@@ -1,8 +1,8 @@
 // The work pool of Note [Work pool] (thread_pool.h). One job at a time: `state` holds the job's
 // generation (high 32 bits) and its next unclaimed item (low 32 bits), so a claim is one
 // compare-and-swap that fails if the job changed in between. Workers spin briefly after a job
-// (the gaps between the ops of a training step are shorter than a wake-up), then sleep on a
-// condition variable.
+// (the gaps between the ops of a training step are shorter than a wake-up), yielding the core
+// between polls, then sleep on a condition variable.
 #include "axonite/core/thread_pool.h"
 
 #include <pthread.h>
@@ -80,6 +80,9 @@ struct Pool {
             AX_PAUSE();
             changed = gen_of(state.load(std::memory_order_acquire)) != seen;
           }
+          // Give the core to any other runnable thread (an OpenMP worker of the next op, or
+          // another process) rather than spin it away from them.
+          if (!changed) sched_yield();
         }
         if (!changed) {
           std::unique_lock<std::mutex> lock(mu);

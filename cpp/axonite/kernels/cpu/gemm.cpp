@@ -328,43 +328,46 @@ void gemm_packed(const KernelDesc<T>& kd, int nt, const GemmArgs<T>& g) {
 
 // ---- Pool path (Note [Work pool], core/thread_pool.h) ------------------------------------------
 // Medium products on several threads, where an OpenMP region's wake-up and join would cost as
-// much as the split saves. Items are groups of B micro-panels, each over all of M and K: an item
-// packs its own panels, so items share only A, which is read in place when it has a unit
-// stride (the row-major or column-major forms of the micro-kernel contract) and is packed once
-// up front otherwise. Every C tile sees the K blocks and the arithmetic of gemm_packed, so the
-// bits are those of the one-thread path.
+// much as the split saves (measured: a 128x256x784 product on 2 threads took 229 us back to
+// back but 300-320 us once the worker had gone to sleep; 214-263 us here). Items are groups of
+// B micro-panels over all K (and chunks of row tiles when the panels are few): an item packs
+// its own panels, so items share only A, which must have a unit stride and is read in place
+// (the row-major and column-major forms of the micro-kernel contract). Every C tile sees the K
+// blocks and the arithmetic of gemm_packed, so the bits are those of the one-thread path.
+// Larger products keep gemm_packed, whose static split then costs nothing noticeable.
 constexpr double kPoolMaxVolume = 64.0 * 1024 * 1024;
-constexpr int64_t kPoolMaxPackedA = int64_t{1} << 22;  // elements of A packed up front
-thread_local ScratchBuffer tl_pool_b;                  // an item's B panels
+thread_local ScratchBuffer tl_pool_b;  // an item's B panels
 
 template <class T>
 bool gemm_pool(const KernelDesc<T>& kd, int nt, const GemmArgs<T>& g) {
   const int mr = kd.mr, nr = kd.nr;
   const int64_t n_panels = ceil_div(g.n, nr), m_tiles = ceil_div(g.m, mr);
-  // About four items per thread, so a worker that joins late still finds work.
-  const int64_t group = std::max<int64_t>(1, n_panels / (4 * nt));
-  const int64_t items = ceil_div(n_panels, group);
-  if (items < 2 * nt) return false;  // too few columns to share: gemm_packed splits M
-  enum class AMode { Pack, Rows, Panel };
-  const AMode mode = g.a_cs == 1 ? AMode::Rows : g.a_rs == 1 ? AMode::Panel : AMode::Pack;
-  // Packed A: all of it, or only the partial last row tile (the kernels read mr rows).
-  const int64_t rows_packed = mode == AMode::Pack ? m_tiles * mr : g.m % mr != 0 ? mr : 0;
-  if (rows_packed * g.k > kPoolMaxPackedA) return false;
+  // About four items per thread, so a worker that joins late still finds work: groups of B
+  // panels, and when there are too few of those, chunks of row tiles as well (each such item
+  // packs its own copy of its panels).
+  const int64_t want = 4 * nt;
+  const int64_t group = std::max<int64_t>(1, n_panels / want);
+  const int64_t n_groups = ceil_div(n_panels, group);
+  const int64_t chunk_tiles =
+      n_groups >= want ? m_tiles : ceil_div(m_tiles, std::min(m_tiles, ceil_div(want, n_groups)));
+  const int64_t m_chunks = ceil_div(m_tiles, chunk_tiles), items = n_groups * m_chunks;
+  if (items < 2 * nt) return false;
+  // A is read in place, so it needs a unit stride (row-major: kernel_arow; column-major: the
+  // panel form with its column stride); only a partial last row tile is packed, up front.
+  if (g.a_cs != 1 && g.a_rs != 1) return false;
+  const bool a_rows = g.a_cs == 1;
+  const int64_t rows_packed = g.m % mr != 0 ? mr : 0;
   const int64_t kc_step = ceil_div(g.k, ceil_div(g.k, kd.kc));
   const PackFn<T> pack_a = pick_pack<T>(mr), pack_b = pick_pack<T>(nr);
   T* ap = static_cast<T*>(tl_workspace.get(sizeof(T) * static_cast<size_t>(rows_packed * g.k)));
   const int64_t tail_row = (m_tiles - 1) * mr;
   for (int64_t pc = 0; pc < g.k && rows_packed > 0; pc += kc_step) {
-    const int64_t kc = min64(kc_step, g.k - pc);
-    if (mode == AMode::Pack) {
-      pack_a(g.m, kc, g.a + pc * g.a_cs, g.a_rs, g.a_cs, 0, m_tiles, mr, ap + pc * rows_packed);
-    } else {
-      pack_a(g.m - tail_row, kc, g.a + tail_row * g.a_rs + pc * g.a_cs, g.a_rs, g.a_cs, 0, 1, mr,
-             ap + pc * rows_packed);
-    }
+    pack_a(g.m - tail_row, min64(kc_step, g.k - pc), g.a + tail_row * g.a_rs + pc * g.a_cs, g.a_rs,
+           g.a_cs, 0, 1, mr, ap + pc * rows_packed);
   }
   const auto item = [&](int64_t it) {
-    const int64_t q0 = it * group, q1 = min64(n_panels, q0 + group), j0 = q0 * nr;
+    const int64_t q0 = it / m_chunks * group, q1 = min64(n_panels, q0 + group), j0 = q0 * nr;
+    const int64_t t0 = it % m_chunks * chunk_tiles, t1 = min64(m_tiles, t0 + chunk_tiles);
     const int64_t nc = min64(g.n, q1 * nr) - j0;
     T* bp =
         static_cast<T*>(tl_pool_b.get(sizeof(T) * static_cast<size_t>(kc_step * (q1 - q0) * nr)));
@@ -380,15 +383,14 @@ bool gemm_pool(const KernelDesc<T>& kd, int nt, const GemmArgs<T>& g) {
         // As in gemm_packed: the first tiles prefetch the next panel, one line per k step.
         const char* next = reinterpret_cast<const char*>(q + 1 < q1 - q0 ? bq + nr * kc : bq);
         const int64_t panel_bytes = nr * kc * static_cast<int64_t>(sizeof(T));
-        for (int64_t t = 0; t < m_tiles; ++t) {
+        for (int64_t t = t0; t < t1; ++t) {
           const int m_eff = static_cast<int>(min64(mr, g.m - t * mr));
-          const int64_t pf_off = t * kc * 64;
+          const int64_t pf_off = (t - t0) * kc * 64;
           const char* pf = pf_off < panel_bytes ? next + pf_off : reinterpret_cast<const char*>(bq);
           T* ct = g.c + t * mr * g.ldc + j0 + q * nr;
-          if (mode == AMode::Pack || m_eff < mr) {
-            const T* at = mode == AMode::Pack ? a_blk + t * mr * kc : a_blk;
-            kd.kernel(kc, at, mr, bq, nr, ct, g.ldc, g.alpha, beta_k, m_eff, n_eff, pf);
-          } else if (mode == AMode::Rows) {
+          if (m_eff < mr) {
+            kd.kernel(kc, a_blk, mr, bq, nr, ct, g.ldc, g.alpha, beta_k, m_eff, n_eff, pf);
+          } else if (a_rows) {
             kd.kernel_arow(kc, g.a + t * mr * g.a_rs + pc, g.a_rs, bq, nr, ct, g.ldc, g.alpha,
                            beta_k, m_eff, n_eff, pf);
           } else {
