@@ -32,6 +32,9 @@ namespace {
 // the core back quickly on a busy machine.
 constexpr auto kSpin = std::chrono::microseconds(100);
 
+// The item index of a closed job: above any job's item count.
+constexpr uint64_t kClosed = 0xffffffffu;
+
 thread_local bool tl_in_item = false;
 
 struct Pool {
@@ -56,7 +59,7 @@ struct Pool {
     for (;;) {
       uint64_t s = state.load(std::memory_order_acquire);
       if (gen_of(s) != gen) break;
-      const int64_t i = static_cast<int64_t>(s & 0xffffffffu);
+      const int64_t i = static_cast<int64_t>(s & kClosed);
       const detail::ItemFn f = fn.load(std::memory_order_relaxed);
       void* c = ctx.load(std::memory_order_relaxed);
       if (i >= n_items.load(std::memory_order_relaxed)) break;
@@ -126,7 +129,8 @@ void run_items(int threads, int64_t n, ItemFn fn, void* ctx) {
   const auto serial = [&] {
     for (int64_t i = 0; i < n; ++i) fn(ctx, i);
   };
-  if (threads <= 1 || n == 1 || n > 0xffffffffLL || in_parallel_region()) return serial();
+  if (threads <= 1 || n == 1 || static_cast<uint64_t>(n) >= kClosed || in_parallel_region())
+    return serial();
   Pool& p = pool();
   std::unique_lock<std::mutex> job(p.dispatch, std::try_to_lock);
   if (!job.owns_lock()) return serial();
@@ -135,6 +139,11 @@ void run_items(int threads, int64_t n, ItemFn fn, void* ctx) {
     p.workers.emplace_back([&p, index] { p.worker_loop(index); });
     p.workers.back().detach();
   }
+  // Close the finished job first: with its index at the sentinel nobody can claim from it. A
+  // worker that read the old state (index == its n) could otherwise see the new n, written
+  // below, and claim from the old state before the new one is published.
+  const uint64_t prev = p.state.load(std::memory_order_relaxed);
+  p.state.store((Pool::gen_of(prev) << 32) | kClosed, std::memory_order_seq_cst);
   p.fn.store(fn, std::memory_order_relaxed);
   p.ctx.store(ctx, std::memory_order_relaxed);
   p.n_items.store(n, std::memory_order_relaxed);
