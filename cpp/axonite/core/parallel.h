@@ -1,6 +1,7 @@
-// Thread-count control, a parallel_for over OpenMP with a grain size, and the interrupt flag.
-// Work is split into chunks whose boundaries depend only on the range and grain, never on the
-// thread count, so kernels that combine per-chunk partials in chunk order are deterministic.
+// Thread-count control, parallel_for (on the work pool, thread_pool.h) with a grain size, the
+// OpenMP parallel_region for kernels whose threads meet at barriers, and the interrupt flag.
+// Kernels must not let results depend on where chunks split: elementwise work does not, and
+// reductions combine fixed-size blocks in order (see docs/ARCHITECTURE.md).
 #pragma once
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <exception>
 
 #include "axonite/core/config.h"
+#include "axonite/core/thread_pool.h"
 
 #if AXONITE_WITH_OPENMP
 #include <omp.h>
@@ -59,20 +61,17 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& f) {
     check_interrupt();  // f's own loops skip the rest once the flag is set: never return that
     return;
   }
-#if AXONITE_WITH_OPENMP
+  // On the work pool (Note [Work pool], thread_pool.h): up to four chunks per thread, so a
+  // worker that joins late still finds some.
   int64_t chunks = (n + grain - 1) / grain;
-  if (chunks > nt) chunks = nt;
+  if (chunks > 4 * static_cast<int64_t>(nt)) chunks = 4 * static_cast<int64_t>(nt);
   const int64_t step = (n + chunks - 1) / chunks;
-#pragma omp parallel for num_threads(static_cast<int>(chunks)) schedule(static, 1)
-  for (int64_t c = 0; c < chunks; ++c) {
+  run_items(nt, (n + step - 1) / step, [&](int64_t c) {
     const int64_t b = begin + c * step;
     const int64_t e = b + step < end ? b + step : end;
-    if (b < e && !interrupt_requested()) f(b, e);  // Note [Interrupts]
-  }
+    if (!interrupt_requested()) f(b, e);  // Note [Interrupts]
+  });
   check_interrupt();
-#else
-  f(begin, end);
-#endif
 }
 
 // Runs f(tid, nt) once on each of up to `threads` threads of one parallel region (nt is the team
