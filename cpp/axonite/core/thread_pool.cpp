@@ -159,8 +159,15 @@ void run_items(int threads, int64_t n, ItemFn fn, void* ctx) {
     p.cv.notify_all();
   }
   p.work(gen);
-  // Items claimed by workers may still be running.
-  while (p.done.load(std::memory_order_acquire) < n) AX_PAUSE();
+  // Items claimed by workers may still be running. Yield after a short spin: on a busy machine
+  // the worker that holds the last item may be waiting for a core.
+  for (int k = 0; p.done.load(std::memory_order_acquire) < n; ++k) {
+    if (k < 256) {
+      AX_PAUSE();
+    } else {
+      sched_yield();
+    }
+  }
 }
 
 }  // namespace detail
