@@ -25,6 +25,9 @@ namespace {
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+// The K block length for a blocking of kc: equal blocks, so the summation order of every C
+// element depends only on k and kc (both GEMM paths must use it for their bits to agree).
+int64_t k_block(int64_t k, int64_t kc) { return ceil_div(k, ceil_div(k, kc)); }
 
 // Problems up to this many multiply-adds skip packing: measured crossover ~10^3 (8^3 direct
 // 125 ns vs packed 145 ns; 12^3 direct 380 ns vs packed 190 ns, AVX-512).
@@ -37,8 +40,8 @@ constexpr double kThreadMinVolume = 128.0 * 128 * 128;
 // MR x NR tile with plain loops; GCC keeps acc in xmm registers and vectorizes the j loop with
 // baseline SSE2 (f32 4x8 = 8 xmm accumulators, f64 4x4 = 8 xmm accumulators).
 template <class T, int MR, int NR, bool AROW>
-void generic_kernel(int64_t k, const T* a, int64_t as, const T* b, int64_t bs, T* c, int64_t ldc,
-                    T alpha, T beta, int m_eff, int n_eff, const char* /*pf*/) {
+void generic_kernel(int64_t k, const T* a, int64_t as, const T* b, T* c, int64_t ldc, T alpha,
+                    T beta, int m_eff, int n_eff, const char* /*pf*/) {
   T acc[MR][NR] = {};
   for (int64_t p = 0; p < k; ++p) {
 #pragma GCC unroll 16
@@ -48,7 +51,7 @@ void generic_kernel(int64_t k, const T* a, int64_t as, const T* b, int64_t bs, T
       for (int j = 0; j < NR; ++j) acc[i][j] += ai * b[j];
     }
     a += AROW ? 1 : as;
-    b += bs;
+    b += NR;
   }
   for (int i = 0; i < m_eff; ++i) {
     T* cr = c + i * ldc;
@@ -217,7 +220,7 @@ class PackedGemm {
       : kd_(kd), g_(g), nt_(nt), pack_a_(pick_pack<T>(kd.mr)), pack_b_(pick_pack<T>(kd.nr)) {
     // Block sizes depend only on the problem: equal K blocks (the summation order), N blocks a
     // multiple of nr so tile edges fall only at the matrix edge.
-    kc_step_ = ceil_div(g.k, ceil_div(g.k, kd.kc));
+    kc_step_ = k_block(g.k, kd.kc);
     nc_step_ = round_up(ceil_div(g.n, ceil_div(g.n, kd.nc)), kd.nr);
     mc_max_ = round_up(kd.mc, kd.mr);
     b_size_ = round_up(kc_step_ * nc_step_, 64);
@@ -294,7 +297,7 @@ class PackedGemm {
         int64_t pf_off = 0;
         for (int64_t ir = 0; ir < mc; ir += mr, pf_off += kc * 64) {
           const char* pf = pf_off < panel_bytes ? next + pf_off : reinterpret_cast<const char*>(bq);
-          kd_.kernel(kc, ap + ir * kc, mr, bq, nr, cq + ir * g_.ldc, g_.ldc, g_.alpha, beta_k,
+          kd_.kernel(kc, ap + ir * kc, mr, bq, cq + ir * g_.ldc, g_.ldc, g_.alpha, beta_k,
                      static_cast<int>(min64(mr, mc - ir)), n_eff, pf);
         }
       }
@@ -357,7 +360,7 @@ bool gemm_pool(const KernelDesc<T>& kd, int nt, const GemmArgs<T>& g) {
   if (g.a_cs != 1 && g.a_rs != 1) return false;
   const bool a_rows = g.a_cs == 1;
   const int64_t rows_packed = g.m % mr != 0 ? mr : 0;
-  const int64_t kc_step = ceil_div(g.k, ceil_div(g.k, kd.kc));
+  const int64_t kc_step = k_block(g.k, kd.kc);
   const PackFn<T> pack_a = pick_pack<T>(mr), pack_b = pick_pack<T>(nr);
   T* ap = static_cast<T*>(tl_workspace.get(sizeof(T) * static_cast<size_t>(rows_packed * g.k)));
   const int64_t tail_row = (m_tiles - 1) * mr;
@@ -389,13 +392,13 @@ bool gemm_pool(const KernelDesc<T>& kd, int nt, const GemmArgs<T>& g) {
           const char* pf = pf_off < panel_bytes ? next + pf_off : reinterpret_cast<const char*>(bq);
           T* ct = g.c + t * mr * g.ldc + j0 + q * nr;
           if (m_eff < mr) {
-            kd.kernel(kc, a_blk, mr, bq, nr, ct, g.ldc, g.alpha, beta_k, m_eff, n_eff, pf);
+            kd.kernel(kc, a_blk, mr, bq, ct, g.ldc, g.alpha, beta_k, m_eff, n_eff, pf);
           } else if (a_rows) {
-            kd.kernel_arow(kc, g.a + t * mr * g.a_rs + pc, g.a_rs, bq, nr, ct, g.ldc, g.alpha,
-                           beta_k, m_eff, n_eff, pf);
+            kd.kernel_arow(kc, g.a + t * mr * g.a_rs + pc, g.a_rs, bq, ct, g.ldc, g.alpha, beta_k,
+                           m_eff, n_eff, pf);
           } else {
-            kd.kernel(kc, g.a + t * mr + pc * g.a_cs, g.a_cs, bq, nr, ct, g.ldc, g.alpha, beta_k,
-                      m_eff, n_eff, pf);
+            kd.kernel(kc, g.a + t * mr + pc * g.a_cs, g.a_cs, bq, ct, g.ldc, g.alpha, beta_k, m_eff,
+                      n_eff, pf);
           }
         }
       }

@@ -14,6 +14,7 @@ struct VF32 {
   static constexpr int kW = 8;
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(T x) { return _mm256_set1_ps(x); }
+  static V load(const T* p) { return _mm256_load_ps(p); }
   static V loadu(const T* p) { return _mm256_loadu_ps(p); }
   static void storeu(T* p, V v) { _mm256_storeu_ps(p, v); }
   // Lanes [0, n) set (n may be <= 0 or >= kW).
@@ -32,6 +33,7 @@ struct VF64 {
   static constexpr int kW = 4;
   static V zero() { return _mm256_setzero_pd(); }
   static V set1(T x) { return _mm256_set1_pd(x); }
+  static V load(const T* p) { return _mm256_load_pd(p); }
   static V loadu(const T* p) { return _mm256_loadu_pd(p); }
   static void storeu(T* p, V v) { _mm256_storeu_pd(p, v); }
   static __m256i mask(int n) {
@@ -44,9 +46,9 @@ struct VF64 {
 };
 
 // C tile (MR rows x NV vectors) = alpha * A * B + beta * C (see MicroKernel: AROW picks
-// row-major A). Per k step: NV loads of B, MR broadcasts of A, MR * NV independent FMAs.
+// row-major A). Per k step: NV aligned loads of B, MR broadcasts of A, MR * NV independent FMAs.
 template <class VT, int MR, int NV, bool AROW>
-void kernel(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T* b, int64_t bs,
+void kernel(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T* b,
             typename VT::T* c, int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff,
             int n_eff, const char* pf) {
   using T = typename VT::T;
@@ -67,7 +69,7 @@ void kernel(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T
   for (int64_t p = 0; p < k; ++p) {
     V bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = VT::loadu(b + v * VT::kW);
+    for (int v = 0; v < NV; ++v) bv[v] = VT::load(b + v * VT::kW);
     if (!AROW) _mm_prefetch(reinterpret_cast<const char*>(a + 8 * as), _MM_HINT_T0);
     _mm_prefetch(pf, _MM_HINT_T1);  // next B micro-panel -> L2, one line per k step
     pf += 64;
@@ -78,7 +80,7 @@ void kernel(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T
       for (int v = 0; v < NV; ++v) acc[i][v] = VT::fmadd(ai, bv[v], acc[i][v]);
     }
     a += AROW ? 1 : as;
-    b += bs;
+    b += kNR;
   }
 
   const V va = VT::set1(alpha);

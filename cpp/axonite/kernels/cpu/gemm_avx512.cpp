@@ -16,6 +16,7 @@ struct VF32 {
   static constexpr int kW = 16;
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(T x) { return _mm512_set1_ps(x); }
+  static V load(const T* p) { return _mm512_load_ps(p); }
   static V loadu(const T* p) { return _mm512_loadu_ps(p); }
   static V maskz_loadu(M m, const T* p) { return _mm512_maskz_loadu_ps(m, p); }
   static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
@@ -31,6 +32,7 @@ struct VF64 {
   static constexpr int kW = 8;
   static V zero() { return _mm512_setzero_pd(); }
   static V set1(T x) { return _mm512_set1_pd(x); }
+  static V load(const T* p) { return _mm512_load_pd(p); }
   static V loadu(const T* p) { return _mm512_loadu_pd(p); }
   static V maskz_loadu(M m, const T* p) { return _mm512_maskz_loadu_pd(m, p); }
   static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
@@ -48,12 +50,12 @@ typename VT::M lane_mask(int n) {
 }
 
 // C tile (ROWS x NV vectors) = alpha * A * B + beta * C over the first ROWS rows of the A panel
-// (see MicroKernel: AROW picks row-major A). Per k step: NV loads of B, ROWS broadcasts of A,
-// ROWS * NV independent FMAs. Each row's arithmetic does not depend on ROWS or on the layouts.
+// (see MicroKernel: AROW picks row-major A). Per k step: NV aligned loads of B, ROWS broadcasts of
+// A, ROWS * NV independent FMAs. Each row's arithmetic does not depend on ROWS or on the layouts.
 template <class VT, int NV, int ROWS, bool AROW>
 void kernel_rows(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T* b,
-                 int64_t bs, typename VT::T* c, int64_t ldc, typename VT::T alpha,
-                 typename VT::T beta, int m_eff, int n_eff, const char* pf) {
+                 typename VT::T* c, int64_t ldc, typename VT::T alpha, typename VT::T beta,
+                 int m_eff, int n_eff, const char* pf) {
   using T = typename VT::T;
   using V = typename VT::V;
   constexpr int kNR = NV * VT::kW;
@@ -73,7 +75,7 @@ void kernel_rows(int64_t k, const typename VT::T* a, int64_t as, const typename 
   for (int64_t p = 0; p < k; ++p) {
     V bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = VT::loadu(b + v * VT::kW);
+    for (int v = 0; v < NV; ++v) bv[v] = VT::load(b + v * VT::kW);
     // The A stream comes from L2: fetch a few steps ahead (row-major A: the hardware
     // prefetchers follow its ROWS sequential streams).
     if (!AROW) _mm_prefetch(reinterpret_cast<const char*>(a + 8 * as), _MM_HINT_T0);
@@ -86,7 +88,7 @@ void kernel_rows(int64_t k, const typename VT::T* a, int64_t as, const typename 
       for (int v = 0; v < NV; ++v) acc[i][v] = VT::fmadd(ai, bv[v], acc[i][v]);
     }
     a += AROW ? 1 : as;
-    b += bs;
+    b += kNR;
   }
 
   const V va = VT::set1(alpha);
@@ -122,14 +124,14 @@ void kernel_rows(int64_t k, const typename VT::T* a, int64_t as, const typename 
 // MR x NR micro-kernel entry. Bottom-edge tiles (m_eff <= 8 or <= 4) run a shorter variant so
 // e.g. m = 64 (4 x 14 + 8) does not pay for 6 zero rows; bits are identical either way.
 template <class VT, int MR, int NV, bool AROW>
-void kernel(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T* b, int64_t bs,
+void kernel(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T* b,
             typename VT::T* c, int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff,
             int n_eff, const char* pf) {
   if (m_eff > 8)
-    return kernel_rows<VT, NV, MR, AROW>(k, a, as, b, bs, c, ldc, alpha, beta, m_eff, n_eff, pf);
+    return kernel_rows<VT, NV, MR, AROW>(k, a, as, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
   if (m_eff > 4)
-    return kernel_rows<VT, NV, 8, AROW>(k, a, as, b, bs, c, ldc, alpha, beta, m_eff, n_eff, pf);
-  kernel_rows<VT, NV, 4, AROW>(k, a, as, b, bs, c, ldc, alpha, beta, m_eff, n_eff, pf);
+    return kernel_rows<VT, NV, 8, AROW>(k, a, as, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
+  kernel_rows<VT, NV, 4, AROW>(k, a, as, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
 }
 
 }  // namespace

@@ -16,18 +16,17 @@ namespace ax::cpu::gemm_detail {
 //      = its column stride. Row form (kernel_arow): element (i, p) at a[i * as + p], a row-major
 //      A read in place. Either way rows [m_eff, MR) may be read, so the driver hands in-place A
 //      only for full tiles.
-//   b, bs: B of the tile, element (p, j) at b[p * bs + j], j < NR; a packed micro-panel has
-//      bs == NR (cols >= n_eff zero), a row-major B is read in place with bs = its row stride
-//      (full panels only, for the same reason).
+//   b: packed B micro-panel, k x NR, element (p, j) at b[p * NR + j] (cols >= n_eff are zero),
+//      64-byte aligned
 //   C[i, j] = alpha * sum_p a(i, p) * b(p, j) + beta * C[i, j]  for i < m_eff, j < n_eff,
 //   C row stride ldc, unit column stride. beta == 0 never reads C. k >= 1.
 //   pf: the kernel prefetches k * 64 bytes from pf into L2, one cache line per k step; the
 //   driver passes the next B micro-panel (prefetches never fault, so any address is safe).
-// Full and partial tiles, packed and in-place operands use the same arithmetic in the same
-// order, so neither where a tile edge falls nor what was packed ever changes bits.
+// Full and partial tiles, packed and in-place A use the same arithmetic in the same order, so
+// neither where a tile edge falls nor whether A was packed ever changes bits.
 template <class T>
-using MicroKernel = void (*)(int64_t k, const T* a, int64_t as, const T* b, int64_t bs, T* c,
-                             int64_t ldc, T alpha, T beta, int m_eff, int n_eff, const char* pf);
+using MicroKernel = void (*)(int64_t k, const T* a, int64_t as, const T* b, T* c, int64_t ldc,
+                             T alpha, T beta, int m_eff, int n_eff, const char* pf);
 
 template <class T>
 struct KernelDesc {

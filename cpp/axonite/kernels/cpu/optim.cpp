@@ -10,7 +10,6 @@
 
 #include "axonite/core/cpu_features.h"
 #include "axonite/core/parallel.h"
-#include "axonite/core/thread_pool.h"
 
 namespace ax::cpu {
 namespace {
@@ -37,18 +36,7 @@ template <class F>
 void for_each_piece(const MultiTensor& mt, const F& f) {
   std::vector<int64_t> start(mt.count + 1, 0);
   for (int64_t i = 0; i < mt.count; ++i) start[i + 1] = start[i] + mt.numel[i];
-  const int64_t total = start[mt.count];
-  if (total == 0) return;
-  // On the work pool (core/thread_pool.h): an optimizer step comes right after a backward
-  // pass, whose GEMMs leave the pool's workers awake. The updates are elementwise, so where
-  // the items split changes no bits.
-  const int nt = total > kOptimGrain ? get_num_threads() : 1;
-  const int64_t items = std::min<int64_t>(4 * nt, (total + kOptimGrain - 1) / kOptimGrain);
-  const int64_t step = (total + items - 1) / items;
-  run_items(nt, items, [&](int64_t it) {
-    if (interrupt_requested()) return;  // Note [Interrupts]: thrown below
-    int64_t lo = it * step;
-    const int64_t hi = std::min(total, lo + step);
+  parallel_for(0, start[mt.count], kOptimGrain, [&](int64_t lo, int64_t hi) {
     int64_t i = std::upper_bound(start.begin(), start.end(), lo) - start.begin() - 1;
     while (lo < hi) {
       const int64_t end = std::min(hi, start[i + 1]);
@@ -57,7 +45,6 @@ void for_each_piece(const MultiTensor& mt, const F& f) {
       ++i;
     }
   });
-  check_interrupt();
 }
 
 // Combines two block partials of a p-norm (NaN wins for max/min, as in the sums).

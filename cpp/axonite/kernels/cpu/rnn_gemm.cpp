@@ -121,7 +121,7 @@ void PackedWeight<T>::multiply_packed(int64_t M, const T* ap, T beta, T* c, int6
         const int n_eff = static_cast<int>(std::min<int64_t>(nr, N_ - q * nr));
         for (int64_t t = 0; t < mtiles; ++t) {
           const int m_eff = static_cast<int>(std::min<int64_t>(mr, M - t * mr));
-          kd_.kernel(kc, ablk + t * mr * kc, mr, bpan, nr, c + t * mr * ldc + q * nr, ldc, T(1), bk,
+          kd_.kernel(kc, ablk + t * mr * kc, mr, bpan, c + t * mr * ldc + q * nr, ldc, T(1), bk,
                      m_eff, n_eff, reinterpret_cast<const char*>(bpan));
         }
       }
