@@ -84,6 +84,8 @@ set(AXONITE_CORE_SOURCES
   axonite/kernels/cpu/grid_sample.cpp
   # nn: fused recurrent layers (RNN, LSTM, GRU)
   axonite/ops/rnn.cpp
+  axonite/ops/rnn_cell.cpp
+  axonite/kernels/cpu/rnn_cell.cpp
   axonite/kernels/cpu/rnn.cpp
   axonite/kernels/cpu/rnn_gemm.cpp
   ${AXONITE_AVX512_SOURCES}

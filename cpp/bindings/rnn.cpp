@@ -1,10 +1,11 @@
-// Binding for the fused recurrent layer op on the private submodule axonite._C._nn:
-// rnn_layer. axonite.nn.RNN, LSTM and GRU (python/axonite/nn/modules/rnn.py) call it once per
-// layer and direction; no math here.
+// Bindings for the fused recurrent ops on the private submodule axonite._C._nn: rnn_layer
+// (axonite.nn.RNN, LSTM and GRU in python/axonite/nn/modules/rnn.py call it once per layer and
+// direction) and lstm_cell / gru_cell (LSTMCell and GRUCell, rnn_cell.py); no math here.
 #include "axonite/ops/rnn.h"
 
 #include <string>
 
+#include "axonite/ops/rnn_cell.h"
 #include "bindings/common.h"
 
 namespace axb {
@@ -36,6 +37,27 @@ void register_rnn(py::module_& m, py::module_& nn, Class& cls) {
       "One recurrent layer, one direction, whole sequence: mode rnn_tanh|rnn_relu|lstm|gru, "
       "x (T, B, I), h0 (B, R), c0 (B, H) for lstm -> (y (T, B, R), h_n (B, R)[, c_n (B, H)]); "
       "lengths (B,) int64 freezes each row after its last valid step; reverse walks T-1..0.");
+  nn.def(
+      "lstm_cell",
+      [](const Tensor& x, const Tensor& h, const Tensor& c, const Tensor& w_ih, const Tensor& w_hh,
+         const OptTensor& b_ih, const OptTensor& b_hh) {
+        const int64_t work = (x.numel() + h.numel()) * (w_hh.dim() == 2 ? w_hh.size(0) : 1);
+        const ax::TensorList out = maybe_release(
+            work, [&] { return ax::lstm_cell(x, h, c, w_ih, w_hh, opt(b_ih), opt(b_hh)); });
+        return py::make_tuple(out[0], out[1]);
+      },
+      "x"_a, "h"_a, "c"_a, "w_ih"_a, "w_hh"_a, "b_ih"_a = py::none(), "b_hh"_a = py::none(),
+      "One LSTM cell step: x (N, I), h and c (N, H), w_ih (4H, I), w_hh (4H, H) -> (h', c').");
+  nn.def(
+      "gru_cell",
+      [](const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh,
+         const OptTensor& b_ih, const OptTensor& b_hh) {
+        const int64_t work = (x.numel() + h.numel()) * (w_hh.dim() == 2 ? w_hh.size(0) : 1);
+        return maybe_release(work,
+                             [&] { return ax::gru_cell(x, h, w_ih, w_hh, opt(b_ih), opt(b_hh)); });
+      },
+      "x"_a, "h"_a, "w_ih"_a, "w_hh"_a, "b_ih"_a = py::none(), "b_hh"_a = py::none(),
+      "One GRU cell step: x (N, I), h (N, H), w_ih (3H, I), w_hh (3H, H) -> h'.");
 }
 
 }  // namespace axb

@@ -31,6 +31,35 @@ def test_shared_subexpression_sums_gradients() -> None:
     np.testing.assert_allclose(x.grad.numpy(), [2 * (2 * 3.0) + 2])
 
 
+def test_gradient_sums_never_write_into_shared_tensors() -> None:
+    # The engine sums gradients in place only into buffers nothing else holds: the caller's
+    # gradient, a gradient that AddBackward hands to both inputs, and tensors a hook kept must
+    # all keep their values.
+    x = ax.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    g = ax.ones(3)
+    y = x * 2
+    z = y + y  # the same gradient object reaches y twice
+    seen = []
+    z.register_hook(lambda t: seen.append(t))
+    (z * 3 + y).backward(g)  # y's buffer starts as g itself
+    np.testing.assert_array_equal(g.numpy(), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(seen[0].numpy(), [3.0, 3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [14.0, 14.0, 14.0])  # 2 * (1 + 3 + 3)
+    # A weight shared by many unrolled steps sums every step's gradient.
+    w = ax.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+    h = ax.tensor([[1.0, 1.0]])
+    for _ in range(5):
+        h = h @ w
+    h.sum().backward()
+    wn = w.detach().numpy()
+    expected = np.zeros((2, 2))
+    for t in range(5):  # d sum(h0 W^5) / dW = sum_t (h0 W^t)^T (1 W^(4-t))^T
+        left = np.ones((1, 2)) @ np.linalg.matrix_power(wn, t)
+        right = np.linalg.matrix_power(wn, 4 - t) @ np.ones((2, 1))
+        expected += left.T @ right.T
+    np.testing.assert_allclose(w.grad.numpy(), expected, rtol=1e-6)
+
+
 def test_non_leaf_grad_needs_retain_grad() -> None:
     x = leaf([1.0, 2.0])
     y = x * 2

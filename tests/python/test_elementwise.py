@@ -189,6 +189,32 @@ def test_inplace_ops_bump_version_and_keep_identity() -> None:
     np.testing.assert_allclose(a.numpy(), np.exp([4.0, 7.0]), rtol=1e-6)
 
 
+@pytest.mark.parametrize("op", ["add_", "sub_", "mul_", "div_"])
+def test_inplace_writes_directly_and_handles_aliasing(op: str) -> None:
+    # Without autograd, add_/sub_/mul_/div_ write straight into self; every layout must give
+    # what NumPy gives, including other == self, a broadcast other, a strided self, and an other
+    # that overlaps self at an offset (which must not be streamed).
+    f = {"add_": np.add, "sub_": np.subtract, "mul_": np.multiply, "div_": np.divide}[op]
+    rng = np.random.default_rng(0)
+    base = rng.uniform(1.0, 2.0, (6, 40)).astype(np.float32)
+    other = rng.uniform(1.0, 2.0, (6, 40)).astype(np.float32)
+    cases = {
+        "contiguous": (lambda t: t, lambda t: ax.tensor(other)),
+        "self": (lambda t: t, lambda t: t),
+        "broadcast row": (lambda t: t, lambda t: ax.tensor(other[0])),
+        "strided self": (lambda t: t[:, ::2], lambda t: ax.tensor(other[:, :20])),
+        "overlapping": (lambda t: t[:, 1:], lambda t: t[:, :-1]),
+    }
+    for name, (self_of, other_of) in cases.items():
+        t = ax.tensor(base.copy())
+        s, o = self_of(t), other_of(t)
+        expected = f(s.numpy().copy(), o.numpy().copy())
+        v = t._version
+        assert getattr(s, op)(o) is s
+        np.testing.assert_allclose(s.numpy(), expected, rtol=1e-6, err_msg=name)
+        assert t._version > v, name
+
+
 def test_inplace_dtype_rules() -> None:
     a = ax.tensor([1, 2])
     with pytest.raises(TypeError, match="can't be cast"):

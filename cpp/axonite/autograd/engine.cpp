@@ -70,11 +70,22 @@ void mark_needed(const std::vector<Node*>& nodes, const std::vector<Capture>& ca
   }
 }
 
+// Sums a gradient into a node's input buffer. Without create_graph, a buffer that nothing else
+// references (not a caller's tensor, not a gradient a node passed on to two inputs, not a
+// view) is summed in place: a weight shared by T unrolled steps then costs one pass per step
+// instead of a fresh temporary each time.
 void add_into(Tensor& slot, Tensor g) {
-  if (!slot.defined())
+  if (!slot.defined()) {
     slot = std::move(g);
-  else
+    return;
+  }
+  const bool owned = slot.impl_ptr().use_count() == 1 && slot.storage().use_count() == 1 &&
+                     slot.is_contiguous() && slot.offset() == 0;
+  if (!grad_enabled() && owned && slot.sizes() == g.sizes() && slot.dtype() == g.dtype()) {
+    add_(slot, g);
+  } else {
     slot = add(slot, g);
+  }
 }
 
 // Runs the graph. With `captures`, gradients reaching those (node, input) pairs are returned

@@ -69,27 +69,22 @@ void cast_into(const Tensor& dst, const Tensor& src) {
                   });
 }
 
-Tensor binary_raw(BinaryOp op, const Tensor& a0, const Tensor& b0, DType compute, DType out_dtype,
-                  const char* name) {
-  cpu::BinaryKernel k = cpu::binary_kernel(op, compute);
-  AXONITE_CHECK(k != nullptr, TypeError, name, ": not supported for dtypes ",
-                dtype_name(a0.dtype()), " and ", dtype_name(b0.dtype()));
-  const Tensor a = a0.dtype() == compute ? a0 : to_dtype(a0.detach(), compute);
-  const Tensor b = b0.dtype() == compute ? b0 : to_dtype(b0.detach(), compute);
-  if (a.sizes() == b.sizes() && a.is_contiguous() && b.is_contiguous()) {
-    // Fast path: same shape, both contiguous (the tiny-op and large-array common case).
-    Tensor out = Tensor::empty(a.sizes(), out_dtype);
-    const int64_t n = a.numel(), es = itemsize(compute), eo = itemsize(out_dtype);
+// out = k(a, b) elementwise at out's shape (a and b already in the compute dtype and
+// broadcastable to it).
+static void binary_into(cpu::BinaryKernel k, const Tensor& out, const Tensor& a, const Tensor& b) {
+  const Dims& shape = out.sizes();
+  if (a.sizes() == shape && b.sizes() == shape && out.is_contiguous() && a.is_contiguous() &&
+      b.is_contiguous()) {
+    // Fast path: same shape, all contiguous (the tiny-op and large-array common case).
+    const int64_t n = out.numel(), es = itemsize(a.dtype()), eo = itemsize(out.dtype());
     char* o = static_cast<char*>(out.raw_data());
     const char* x = static_cast<const char*>(a.raw_data());
     const char* y = static_cast<const char*>(b.raw_data());
     parallel_for(0, n, cpu::kElementwiseGrain, [&](int64_t s, int64_t e) {
       k(o + s * eo, x + s * es, y + s * es, e - s, eo, es, es);
     });
-    return out;
+    return;
   }
-  const Dims shape = broadcast_shapes(a.sizes(), b.sizes(), name);
-  Tensor out = Tensor::empty(shape, out_dtype);
   Dims os = broadcast_byte_strides(out, shape), as = broadcast_byte_strides(a, shape),
        bs = broadcast_byte_strides(b, shape);
   cpu::loop_nd<3>(shape,
@@ -99,6 +94,19 @@ Tensor binary_raw(BinaryOp op, const Tensor& a0, const Tensor& b0, DType compute
                   [k](std::array<char*, 3> p, std::array<int64_t, 3> s, int64_t n) {
                     k(p[0], p[1], p[2], n, s[0], s[1], s[2]);
                   });
+}
+
+Tensor binary_raw(BinaryOp op, const Tensor& a0, const Tensor& b0, DType compute, DType out_dtype,
+                  const char* name) {
+  cpu::BinaryKernel k = cpu::binary_kernel(op, compute);
+  AXONITE_CHECK(k != nullptr, TypeError, name, ": not supported for dtypes ",
+                dtype_name(a0.dtype()), " and ", dtype_name(b0.dtype()));
+  const Tensor a = a0.dtype() == compute ? a0 : to_dtype(a0.detach(), compute);
+  const Tensor b = b0.dtype() == compute ? b0 : to_dtype(b0.detach(), compute);
+  const Dims shape =
+      a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes(), name);
+  Tensor out = Tensor::empty(shape, out_dtype);
+  binary_into(k, out, a, b);
   return out;
 }
 
@@ -426,11 +434,23 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 
 // ---- in-place -------------------------------------------------------------------------------
 
+// True when `other` may be read while self is written element by element: it does not share
+// self's storage, or it is exactly self (x.add_(x)).
+static bool safe_to_stream(const Tensor& self, const Tensor& other) {
+  return other.storage() != self.storage() ||
+         (other.offset() == self.offset() && other.sizes() == self.sizes() &&
+          other.strides() == self.strides());
+}
+
 // keeps_self: op's backward reads self's old value when `other` requires grad (and, for pow,
 // when self does), so under autograd it runs on a snapshot that the write cannot change.
+// direct: the kernel of op; without autograd and with nothing to convert, it writes straight
+// into self instead of computing out of place and copying back (a gradient accumulation or an
+// optimizer-style update then reads and writes each element once).
 template <class F>
 static Tensor inplace(const Tensor& self, const Tensor& other, const char* name, F op,
-                      bool keeps_self = false, bool pow_like = false) {
+                      bool keeps_self = false, bool pow_like = false,
+                      const BinaryOp* direct = nullptr) {
   const DType dt = result_type(self, other);
   AXONITE_CHECK(category(dt) <= category(self.dtype()), TypeError, name, ": result type ",
                 dtype_name(dt), " can't be cast to the desired output type ",
@@ -440,6 +460,12 @@ static Tensor inplace(const Tensor& self, const Tensor& other, const char* name,
                 shape_str(self.sizes()), " doesn't match the broadcast shape ", shape_str(shape));
   detail::check_inplace(self, other, name);
   const bool grad = autograd::any_needs_grad({self, other});
+  if (direct != nullptr && !grad && is_floating(dt) && self.dtype() == dt &&
+      other.dtype() == dt && safe_to_stream(self, other)) {
+    detail::binary_into(cpu::binary_kernel(*direct, dt), self, self, other);
+    self.bump_version();
+    return self;
+  }
   Tensor a = grad ? self : self.detach(), b = grad ? other : other.detach();
   if (grad && ((keeps_self && other.requires_grad()) || (pow_like && self.requires_grad())))
     a = detail::snapshot(self);
@@ -453,10 +479,22 @@ static Tensor inplace(const Tensor& self, const Tensor& other, const char* name,
   return self;
 }
 
-Tensor add_(const Tensor& s, const Tensor& o) { return inplace(s, o, "add_", add); }
-Tensor sub_(const Tensor& s, const Tensor& o) { return inplace(s, o, "sub_", sub); }
-Tensor mul_(const Tensor& s, const Tensor& o) { return inplace(s, o, "mul_", mul, true); }
-Tensor div_(const Tensor& s, const Tensor& o) { return inplace(s, o, "div_", div, true); }
+Tensor add_(const Tensor& s, const Tensor& o) {
+  static constexpr BinaryOp k = BinaryOp::Add;
+  return inplace(s, o, "add_", add, false, false, &k);
+}
+Tensor sub_(const Tensor& s, const Tensor& o) {
+  static constexpr BinaryOp k = BinaryOp::Sub;
+  return inplace(s, o, "sub_", sub, false, false, &k);
+}
+Tensor mul_(const Tensor& s, const Tensor& o) {
+  static constexpr BinaryOp k = BinaryOp::Mul;
+  return inplace(s, o, "mul_", mul, true, false, &k);
+}
+Tensor div_(const Tensor& s, const Tensor& o) {
+  static constexpr BinaryOp k = BinaryOp::Div;
+  return inplace(s, o, "div_", div, true, false, &k);
+}
 Tensor floor_divide_(const Tensor& s, const Tensor& o) {
   return inplace(s, o, "floor_divide_", floor_divide);
 }

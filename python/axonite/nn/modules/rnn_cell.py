@@ -2,9 +2,10 @@
 constructor arguments, parameter names and shapes (weight_ih (G*H, I), weight_hh (G*H, H),
 bias_ih, bias_hh), initialization, gate order and unbatched inputs.
 
-The cells are composites of differentiable ops (F.linear, sigmoid, tanh, chunk), so they need no
-backward code and support ``create_graph``; they are the reference the fused whole-sequence
-layers in ``rnn.py`` are tested against.
+``LSTMCell`` and ``GRUCell`` run one fused C++ op per step (``_C._nn.lstm_cell`` / ``gru_cell``:
+two GEMMs and one pointwise pass forward, one node backward), which builds a differentiable
+backward under ``create_graph``; ``RNNCell`` is a composite of F.linear and tanh/relu. The
+fused whole-sequence layers in ``rnn.py`` are tested against cells unrolled over time.
 """
 
 from __future__ import annotations
@@ -112,13 +113,6 @@ class RNNCellBase(Module):
             )
         return state.unsqueeze(0) if unbatched else state
 
-    def _gates(self, input: Tensor, hx: Tensor) -> tuple[Tensor, Tensor]:
-        """The input and hidden projections, (N, G*H) each (kept apart for GRU's reset gate)."""
-        return (
-            F.linear(input, self.weight_ih, self.bias_ih),
-            F.linear(hx, self.weight_hh, self.bias_hh),
-        )
-
 
 class RNNCell(RNNCellBase):
     """Elman cell ``h' = act(W_ih x + b_ih + W_hh h + b_hh)`` with act tanh or relu.
@@ -146,8 +140,7 @@ class RNNCell(RNNCellBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, unbatched = self._batched_input(input)
         h = self._state("hx", hx, x, unbatched)
-        gi, gh = self._gates(x, h)
-        pre = gi + gh
+        pre = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh, self.bias_hh)
         out = _C.tanh(pre) if self.nonlinearity == "tanh" else _C.relu(pre)
         return out.squeeze(0) if unbatched else out
 
@@ -182,10 +175,9 @@ class LSTMCell(RNNCellBase):
                 )
             h = self._state("h_0", hx[0], x, unbatched)
             c = self._state("c_0", hx[1], x, unbatched)
-        gi, gh = self._gates(x, h)
-        i, f, g, o = (gi + gh).chunk(4, 1)
-        c_new = _C.sigmoid(f) * c + _C.sigmoid(i) * _C.tanh(g)
-        h_new = _C.sigmoid(o) * _C.tanh(c_new)
+        h_new, c_new = _C._nn.lstm_cell(
+            x, h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+        )
         if unbatched:
             return h_new.squeeze(0), c_new.squeeze(0)
         return h_new, c_new
@@ -211,11 +203,5 @@ class GRUCell(RNNCellBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, unbatched = self._batched_input(input)
         h = self._state("hx", hx, x, unbatched)
-        gi, gh = self._gates(x, h)
-        i_r, i_z, i_n = gi.chunk(3, 1)
-        h_r, h_z, h_n = gh.chunk(3, 1)
-        r = _C.sigmoid(i_r + h_r)
-        z = _C.sigmoid(i_z + h_z)
-        n = _C.tanh(i_n + r * h_n)
-        out = n + z * (h - n)  # == (1 - z) * n + z * h with one op fewer
+        out = _C._nn.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return out.squeeze(0) if unbatched else out
