@@ -460,8 +460,8 @@ static Tensor inplace(const Tensor& self, const Tensor& other, const char* name,
                 shape_str(self.sizes()), " doesn't match the broadcast shape ", shape_str(shape));
   detail::check_inplace(self, other, name);
   const bool grad = autograd::any_needs_grad({self, other});
-  if (direct != nullptr && !grad && is_floating(dt) && self.dtype() == dt &&
-      other.dtype() == dt && safe_to_stream(self, other)) {
+  if (direct != nullptr && !grad && is_floating(dt) && self.dtype() == dt && other.dtype() == dt &&
+      safe_to_stream(self, other)) {
     detail::binary_into(cpu::binary_kernel(*direct, dt), self, self, other);
     self.bump_version();
     return self;
