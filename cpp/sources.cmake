@@ -9,6 +9,7 @@ set(AXONITE_AVX512_SOURCES
   axonite/kernels/cpu/optim_avx512.cpp
   axonite/kernels/cpu/conv_avx512.cpp
   axonite/kernels/cpu/pooling_avx512.cpp
+  axonite/kernels/cpu/rnn_gates_avx512.cpp
 )
 set(AXONITE_AVX2_SOURCES
   axonite/kernels/cpu/gemm_avx2.cpp
@@ -20,6 +21,7 @@ set(AXONITE_AVX2_SOURCES
   axonite/kernels/cpu/optim_avx2.cpp
   axonite/kernels/cpu/conv_avx2.cpp
   axonite/kernels/cpu/pooling_avx2.cpp
+  axonite/kernels/cpu/rnn_gates_avx2.cpp
 )
 set(AXONITE_CORE_SOURCES
   axonite/core/parallel.cpp
@@ -88,6 +90,8 @@ set(AXONITE_CORE_SOURCES
   axonite/kernels/cpu/rnn_cell.cpp
   axonite/kernels/cpu/rnn.cpp
   axonite/kernels/cpu/rnn_gemm.cpp
+  axonite/kernels/cpu/rnn_gates.cpp
+  axonite/kernels/cpu/rnn_gates_generic.cpp
   ${AXONITE_AVX512_SOURCES}
   ${AXONITE_AVX2_SOURCES}
 )

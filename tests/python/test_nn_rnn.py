@@ -277,12 +277,13 @@ def test_fused_op_gradcheck(kind, reverse, with_lengths):
     assert ax.autograd.gradcheck(fn, (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr))
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn_tanh"])
+@pytest.mark.parametrize("kind", ["lstm", "lstm_proj", "gru", "rnn_tanh", "rnn_relu"])
 @pytest.mark.parametrize("hidden", [64, 100])
 def test_thread_count_bit_identical(kind, hidden):
     """At 2 threads each thread owns a slice of the hidden units in the time loop (100 units:
     slices of 48 and 52, so a unit's activations land in a vector tail); results must not
-    change with the thread count."""
+    change with the thread count. With a projection one thread runs the time loop but the
+    rows of its gate passes split across threads."""
     cls, extra = KINDS[kind]
     am = getattr(nn, cls)(IN, hidden, **extra, num_layers=2, bidirectional=True)
     x = ax.randn(7, 96, IN)

@@ -5,8 +5,8 @@
 // its GEMM slice and gate pass, writes its part of the next step's packed A, and meets the
 // others at one barrier per step; with one thread the GEMMs and gate passes split across threads
 // inside instead. Every output element has one fixed order of arithmetic, so results are
-// bit-identical for any thread count. Sigmoid and tanh use the dispatched activation loops of
-// kernels/activation.h (in place, on contiguous slices).
+// bit-identical for any thread count. The pointwise work of a step (bias adds, gates, state
+// update, what backward saves) is one fused pass per row (rnn_gates.h, compiled per ISA).
 #include "axonite/kernels/rnn.h"
 
 #include <algorithm>
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "axonite/core/parallel.h"
-#include "axonite/kernels/activation.h"
+#include "axonite/kernels/cpu/rnn_gates.h"
 #include "axonite/kernels/cpu/rnn_gemm.h"
 #include "axonite/kernels/gemm.h"
 #include "axonite/kernels/normalization.h"
@@ -44,17 +44,6 @@ void fill_rows(T* c, int64_t m, int64_t n, const T* bias) {
   norm_kernels<T>().fill_rows(c, m, n, bias ? bias : &zero, bias ? 1 : 0);
 }
 
-// The in-place pointwise activations the gate passes need, for one dtype.
-struct Acts {
-  ActForwardKernel sigmoid, tanh, relu;
-  template <class T>
-  static Acts get() {
-    const DType dt = std::is_same_v<T, float> ? DType::Float32 : DType::Float64;
-    return {act_forward_kernel(Act::Sigmoid, dt), act_forward_kernel(Act::Tanh, dt),
-            act_forward_kernel(Act::Relu, dt)};
-  }
-};
-
 // Rows per chunk of a gate pass: about 4096 gate values per chunk.
 int64_t row_grain(int64_t gh) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(gh, 1)); }
 
@@ -77,28 +66,31 @@ Units units_of(int64_t H, int tid, int nt) {
 
 // One forward step over rows [b0, b1) and units u. g_t (B, G*H) holds x W_ih^T on entry when
 // `add_input` (else the input part is already in hg) and the activated gates on exit; hg holds
-// the GEMM products of the units, gate q of unit
-// u.j0 + i of row b at hg[b * ldhg + q * u.size() + i]. The biases are added here, in the pass
-// that reads the row anyway: bx (G*H,) = b_ih + b_hh (GRU's n gate: b_in only), bhn (H,) = b_hn
-// (GRU). h (B, R) and c (B, H) are updated in place (for P > 0 the new h is the projection of
-// m, applied by the caller), after their old values are saved for backward (hprev only when
-// P == 0; the caller saves it otherwise).
+// the GEMM products of the units, gate q of unit u.j0 + i of row b at
+// hg[b * ldhg + q * u.size() + i]. The biases are added here, in the pass that reads the row
+// anyway: bx (G*H,) = b_ih + b_hh (GRU's n gate: b_in only), bhn (H,) = b_hn (GRU). h (B, R)
+// and c (B, H) are updated in place (for P > 0 the new h is the projection of m, applied by the
+// caller), after their old values are saved for backward (hprev only when P == 0; the caller
+// saves it otherwise). An active row is one fused pass (rnn_gates.h); u.j0 is a multiple of 16,
+// which that pass needs for its bits not to depend on the thread count.
 template <class T>
-void step_forward_rows(const RnnShape& s, const Acts& a, int64_t t, int64_t b0, int64_t b1, Units u,
-                       bool add_input, T* g_t, const T* hg, int64_t ldhg, const T* bx, const T* bhn,
-                       T* h, T* c, T* y_t, const RnnSaved<T>& sv) {
+void step_forward_rows(const RnnShape& s, const RnnGateKernels<T>& k, int64_t t, int64_t b0,
+                       int64_t b1, Units u, bool add_input, T* g_t, const T* hg, int64_t ldhg,
+                       const T* bx, const T* bhn, T* h, T* c, T* y_t, const RnnSaved<T>& sv) {
   const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H, n = u.size();
   const int64_t R = s.P > 0 ? s.P : H, row0 = t * s.B;
+  const GateIn in = add_input ? GateIn::Add : GateIn::Set;
   const T* bxu = bx + u.j0;
   for (int64_t b = b0; b < b1; ++b) {
     T* g = g_t + b * GH + u.j0;  // gate q of unit u.j0 + i at g[q * H + i]
     const T* hgb = hg + b * ldhg;
     T* hb = h + b * R + u.j0;
     T* yb = y_t + b * R + u.j0;
+    T* hp = sv.hprev + (row0 + b) * R + u.j0;
     const int64_t su = (row0 + b) * H + u.j0;  // the units' offset in the (T, B, H) buffers
-    if (s.P == 0) std::memcpy(sv.hprev + (row0 + b) * R + u.j0, hb, sizeof(T) * n);
-    if (s.mode == RnnMode::Lstm) std::memcpy(sv.cprev + su, c + b * H + u.j0, sizeof(T) * n);
     if (!active(s, t, b)) {  // state kept, output zero, nothing for backward to read
+      if (s.P == 0) std::memcpy(hp, hb, sizeof(T) * n);
+      if (s.mode == RnnMode::Lstm) std::memcpy(sv.cprev + su, c + b * H + u.j0, sizeof(T) * n);
       for (int64_t q = 0; q < G; ++q) std::fill(g + q * H, g + q * H + n, T(0));
       if (s.mode == RnnMode::Lstm) std::fill(sv.tanh_c + su, sv.tanh_c + su + n, T(0));
       if (sv.m) std::fill(sv.m + su, sv.m + su + n, T(0));
@@ -107,65 +99,49 @@ void step_forward_rows(const RnnShape& s, const Acts& a, int64_t t, int64_t b0, 
       continue;
     }
     if (s.mode == RnnMode::Lstm) {
-      for (int64_t q = 0; q < 4; ++q) {
-        T* gq = g + q * H;
-        const T* hq = hgb + q * n;
-        const T* bq = bxu + q * H;
-        if (add_input) {
-#pragma omp simd
-          for (int64_t i = 0; i < n; ++i) gq[i] += hq[i] + bq[i];
-        } else {
-#pragma omp simd
-          for (int64_t i = 0; i < n; ++i) gq[i] = hq[i] + bq[i];
-        }
-      }
-      a.sigmoid(g, g, n, {});
-      a.sigmoid(g + H, g + H, n, {});
-      a.tanh(g + 2 * H, g + 2 * H, n, {});
-      a.sigmoid(g + 3 * H, g + 3 * H, n, {});
-      T* cb = c + b * H + u.j0;
-      T* tc = sv.tanh_c + su;
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) {
-        cb[i] = g[H + i] * cb[i] + g[i] * g[2 * H + i];
-        tc[i] = cb[i];
-      }
-      a.tanh(tc, tc, n, {});
-      T* out = s.P > 0 ? sv.m + su : hb;
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) out[i] = g[3 * H + i] * tc[i];
-      if (s.P == 0) std::memcpy(yb, hb, sizeof(T) * n);
-    } else if (s.mode == RnnMode::Gru) {
-      for (int64_t q = 0; q < 2; ++q) {
-#pragma omp simd
-        for (int64_t i = 0; i < n; ++i) g[q * H + i] += hgb[q * n + i] + bxu[q * H + i];
-      }
-      a.sigmoid(g, g, n, {});
-      a.sigmoid(g + H, g + H, n, {});
-      T* hn = sv.hn + su;
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) {
-        hn[i] = hgb[2 * n + i] + bhn[u.j0 + i];
-        g[2 * H + i] += bxu[2 * H + i] + g[i] * hn[i];
-      }
-      a.tanh(g + 2 * H, g + 2 * H, n, {});
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) {
-        const T z = g[H + i], nn = g[2 * H + i];
-        hb[i] = (T(1) - z) * nn + z * hb[i];
-        yb[i] = hb[i];
-      }
-    } else {
-      if (add_input) {
-#pragma omp simd
-        for (int64_t i = 0; i < n; ++i) g[i] += hgb[i] + bxu[i];
+      LstmForwardRow<T> r{};
+      r.in = in;
+      r.g = g;
+      r.gs = H;
+      r.hg = hgb;
+      r.hs = n;
+      r.bias = bxu;
+      r.c = r.c_new = c + b * H + u.j0;
+      r.cprev = sv.cprev + su;
+      r.tanh_c = sv.tanh_c + su;
+      if (s.P > 0) {
+        r.out = sv.m + su;
       } else {
-#pragma omp simd
-        for (int64_t i = 0; i < n; ++i) g[i] = hgb[i] + bxu[i];
+        r.out = hb;
+        r.h = hb;
+        r.hprev = hp;
+        r.y = yb;
       }
-      (s.mode == RnnMode::Tanh ? a.tanh : a.relu)(g, g, n, {});
-      std::memcpy(hb, g, sizeof(T) * n);
-      std::memcpy(yb, g, sizeof(T) * n);
+      k.lstm_forward(r, n);
+    } else if (s.mode == RnnMode::Gru) {  // add_input: the input projections are in g_t
+      GruForwardRow<T> r{};
+      r.g = g;
+      r.gs = H;
+      r.hg = hgb;
+      r.hs = n;
+      r.bias = bxu;
+      r.bhn = bhn + u.j0;
+      r.h = r.h_new = hb;
+      r.hn = sv.hn + su;
+      r.hprev = hp;
+      r.y = yb;
+      k.gru_forward(r, n);
+    } else {
+      RnnForwardRow<T> r{};
+      r.in = in;
+      r.relu = s.mode == RnnMode::Relu;
+      r.g = g;
+      r.hg = hgb;
+      r.bias = bxu;
+      r.h = r.h_new = hb;
+      r.hprev = hp;
+      r.y = yb;
+      k.rnn_forward(r, n);
     }
   }
 }
@@ -176,11 +152,11 @@ void step_forward_rows(const RnnShape& s, const Acts& a, int64_t t, int64_t b0, 
 // else dg_t), updates dc (B, H) in place and writes into base (B, R) the part of dh_prev that
 // does not pass through W_hh (the caller adds dhg_t W_hh). dh (B, R) is the carried gradient,
 // which rows past their length pass on unchanged. With a projection (P > 0, one thread) u spans
-// every unit and base and dh are whole rows of R = P.
+// every unit and base and dh are whole rows of R = P. An active row is one fused pass.
 template <class T>
-void step_backward_rows(const RnnShape& s, int64_t t, int64_t b0, int64_t b1, Units u,
-                        const RnnSaved<T>& sv, const T* dht, const T* dm, const T* dh, T* dc,
-                        T* dg_t, T* dhg_t, T* base) {
+void step_backward_rows(const RnnShape& s, const RnnGateKernels<T>& k, int64_t t, int64_t b0,
+                        int64_t b1, Units u, const RnnSaved<T>& sv, const T* dht, const T* dm,
+                        const T* dh, T* dc, T* dg_t, T* dhg_t, T* base) {
   const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H, n = u.size();
   const int64_t R = s.P > 0 ? s.P : H, row = t * s.B;
   const int64_t r0 = s.P > 0 ? 0 : u.j0, rn = s.P > 0 ? R : n;  // this call's part of an h row
@@ -200,47 +176,13 @@ void step_backward_rows(const RnnShape& s, int64_t t, int64_t b0, int64_t b1, Un
     const T* dhb = dht + b * R + u.j0;  // GRU and plain RNN only (R == H)
     const int64_t su = (row + b) * H + u.j0;
     if (s.mode == RnnMode::Lstm) {
-      const T* tc = sv.tanh_c + su;
-      const T* cp = sv.cprev + su;
-      const T* dmb = dm + b * H + u.j0;
       T* dcb = dc + b * H + u.j0;
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) {
-        const T ig = g[i], f = g[H + i], gg = g[2 * H + i], o = g[3 * H + i], tci = tc[i];
-        const T dci = dcb[i] + dmb[i] * o * (T(1) - tci * tci);
-        dg[i] = dci * gg * ig * (T(1) - ig);
-        dg[H + i] = dci * cp[i] * f * (T(1) - f);
-        dg[2 * H + i] = dci * ig * (T(1) - gg * gg);
-        dg[3 * H + i] = dmb[i] * tci * o * (T(1) - o);
-        dcb[i] = dci * f;
-      }
+      k.lstm_backward({g, H, sv.tanh_c + su, sv.cprev + su, dm + b * H + u.j0, dcb, dg, dcb}, n);
       std::fill(bb, bb + rn, T(0));
     } else if (s.mode == RnnMode::Gru) {
-      const T* hn = sv.hn + su;
-      const T* hp = sv.hprev + su;
-      T* dhg = dhg_t + b * GH + u.j0;
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) {
-        const T r = g[i], z = g[H + i], nn = g[2 * H + i], d = dhb[i];
-        const T dn = d * (T(1) - z) * (T(1) - nn * nn);
-        const T dr = dn * hn[i] * r * (T(1) - r);
-        const T dz = d * (hp[i] - nn) * z * (T(1) - z);
-        dg[i] = dr;
-        dg[H + i] = dz;
-        dg[2 * H + i] = dn;
-        dhg[i] = dr;
-        dhg[H + i] = dz;
-        dhg[2 * H + i] = dn * r;
-        bb[i] = d * z;
-      }
+      k.gru_backward({g, H, sv.hn + su, sv.hprev + su, dhb, dg, dhg_t + b * GH + u.j0, bb}, n);
     } else {
-      if (s.mode == RnnMode::Tanh) {
-#pragma omp simd
-        for (int64_t i = 0; i < n; ++i) dg[i] = dhb[i] * (T(1) - g[i] * g[i]);
-      } else {
-#pragma omp simd
-        for (int64_t i = 0; i < n; ++i) dg[i] = g[i] > T(0) ? dhb[i] : T(0);
-      }
+      k.rnn_backward({s.mode == RnnMode::Relu, g, dhb, dg}, n);
       std::fill(bb, bb + rn, T(0));
     }
   }
@@ -291,7 +233,7 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
   const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H, B = s.B, P = s.P, I = s.I;
   const int64_t R = P > 0 ? P : H, TB = s.T * B;
   const bool lstm = s.mode == RnnMode::Lstm;
-  const Acts acts = Acts::get<T>();
+  const RnnGateKernels<T>& gates = rnn_gate_kernels<T>();
   // LSTM and the plain RNNs fold the input projection into every step's GEMM: A = [x_t | h]
   // against [W_ih | W_hh]^T, so a step's pre-activations come out of one GEMM while in cache
   // instead of a (T*B, G*H) buffer written by one large GEMM and read back step by step. GRU
@@ -359,7 +301,7 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
         if (P > 0) std::memcpy(sv.hprev + t * B * R, h.data(), sizeof(T) * B * R);
         wt[tid]->multiply_packed(B, ap_cur, T(0), hg[tid].data(), ldhg);
         parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
-          step_forward_rows<T>(s, acts, t, b0, b1, u, !fold, g_t, hg[tid].data(), ldhg, bx.data(),
+          step_forward_rows<T>(s, gates, t, b0, b1, u, !fold, g_t, hg[tid].data(), ldhg, bx.data(),
                                bhn.data(), h.data(), c.data(), y_t, sv);
         });
         if (P > 0) {  // h = W_hr m for the rows that ran this step (one thread: nt == 1)
@@ -394,6 +336,7 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H, B = s.B, P = s.P;
   const int64_t R = P > 0 ? P : H, TB = s.T * B;
   const bool gru = s.mode == RnnMode::Gru, lstm = s.mode == RnnMode::Lstm;
+  const RnnGateKernels<T>& gates = rnn_gate_kernels<T>();
   std::vector<T> dG(TB * GH), dHGbuf(gru ? TB * GH : 0);
   T* dHG = gru ? dHGbuf.data() : dG.data();  // the same gradient except for GRU's n gate
   // dh entering each step: kept for all steps when dW_hr needs it, else one step's worth.
@@ -447,7 +390,8 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
       T* dhg_t = dHG + t * B * GH;
       if (u.size() > 0) {
         parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
-          step_backward_rows<T>(s, t, b0, b1, u, sv, dht, dmp, dh, dc.data(), dg_t, dhg_t, next);
+          step_backward_rows<T>(s, gates, t, b0, b1, u, sv, dht, dmp, dh, dc.data(), dg_t, dhg_t,
+                                next);
         });
         for (int64_t q = 0; q < G; ++q) {
           const int64_t k0 = q * H + u.j0;

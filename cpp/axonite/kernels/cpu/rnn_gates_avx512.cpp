@@ -1,0 +1,4 @@
+// The fused recurrent row passes (rnn_gates.h) compiled for the avx512 ISA level (flags set in
+// CMake).
+#define AX_ISA_NS avx512
+#include "axonite/kernels/cpu/rnn_gates_impl.h"

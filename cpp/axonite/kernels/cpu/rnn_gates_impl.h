@@ -1,0 +1,253 @@
+// The fused recurrent row passes of rnn_gates.h, compiled once per ISA: rnn_gates_{generic,avx2,
+// avx512}.cpp define AX_ISA_NS and include this file with their own -m flags. Each pass is one
+// `omp simd` loop over a row's units. Optional outputs select a template instance outside the
+// loop (a null check inside it would have to be unswitched before the loop vectorizes). Every
+// a * b + c that should fuse is an explicit mad and nothing else has that shape, so the vector
+// body and the scalar tail round every element alike.
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "axonite/kernels/cpu/rnn_gates.h"
+#include "axonite/kernels/cpu/vecmath.h"
+
+#ifndef AX_ISA_NS
+#error "define AX_ISA_NS before including rnn_gates_impl.h"
+#endif
+
+namespace ax::cpu::AX_ISA_NS {
+namespace {
+
+inline float mad(float a, float b, float c) { return math::mad(a, b, c); }
+inline double mad(double a, double b, double c) { return a * b + c; }
+
+template <class T>
+inline T sigmoid(T x) {
+  return math::sigmoid<T>(x);
+}
+template <class T>
+inline T tanh(T x) {
+  return math::tanh<T>(x);
+}
+template <class T>
+inline T relu(T x) {
+  return (x > T(0) || x != x) ? x : T(0);  // NaN propagates, as in torch.relu
+}
+
+// Calls f(std::true_type) or f(std::false_type): a run-time flag as a template argument.
+template <class F>
+void with_flag(bool flag, const F& f) {
+  if (flag) {
+    f(std::true_type{});
+  } else {
+    f(std::false_type{});
+  }
+}
+
+// The pre-activation of one gate value g: g itself, hg[k] + bias[j] or g + (hg[k] + bias[j]).
+template <GateIn kIn, class T>
+inline T pre(T g, const T* hg, int64_t k, const T* bias, int64_t j) {
+  if constexpr (kIn == GateIn::Ready) {
+    return g;
+  } else if constexpr (kIn == GateIn::Set) {
+    return hg[k] + bias[j];
+  } else {
+    return g + (hg[k] + bias[j]);
+  }
+}
+
+template <class T, GateIn kIn, bool kSaveC, bool kSaveH>
+[[gnu::flatten]] void lstm_forward_loop(const LstmForwardRow<T>& r, int64_t n) {
+  T *g = r.g, *c_new = r.c_new, *tanh_c = r.tanh_c, *out = r.out, *y = r.y, *hprev = r.hprev;
+  T* cprev = r.cprev;
+  const T *hg = r.hg, *bias = r.bias, *c = r.c, *h = r.h;
+  const int64_t gs = r.gs, hs = r.hs;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const T ig = sigmoid(pre<kIn>(g[i], hg, i, bias, i));
+    const T f = sigmoid(pre<kIn>(g[gs + i], hg, hs + i, bias, gs + i));
+    const T gg = tanh(pre<kIn>(g[2 * gs + i], hg, 2 * hs + i, bias, 2 * gs + i));
+    const T o = sigmoid(pre<kIn>(g[3 * gs + i], hg, 3 * hs + i, bias, 3 * gs + i));
+    const T cp = c[i];
+    const T cn = mad(f, cp, ig * gg);
+    const T tc = tanh(cn);
+    g[i] = ig;
+    g[gs + i] = f;
+    g[2 * gs + i] = gg;
+    g[3 * gs + i] = o;
+    if constexpr (kSaveC) cprev[i] = cp;
+    if constexpr (kSaveH) hprev[i] = h[i];  // before out, which may alias h
+    c_new[i] = cn;
+    tanh_c[i] = tc;
+    out[i] = o * tc;
+    if constexpr (kSaveH) y[i] = o * tc;
+  }
+}
+
+template <class T>
+void lstm_forward(const LstmForwardRow<T>& r, int64_t n) {
+  with_flag(r.cprev != nullptr, [&](auto save_c) {
+    with_flag(r.hprev != nullptr, [&](auto save_h) {
+      constexpr bool kC = decltype(save_c)::value, kH = decltype(save_h)::value;
+      switch (r.in) {
+        case GateIn::Ready:
+          return lstm_forward_loop<T, GateIn::Ready, kC, kH>(r, n);
+        case GateIn::Set:
+          return lstm_forward_loop<T, GateIn::Set, kC, kH>(r, n);
+        case GateIn::Add:
+          return lstm_forward_loop<T, GateIn::Add, kC, kH>(r, n);
+      }
+    });
+  });
+}
+
+template <class T, bool kBias, bool kSave>
+[[gnu::flatten]] void gru_forward_loop(const GruForwardRow<T>& r, int64_t n) {
+  T *g = r.g, *hn_out = r.hn, *h_new = r.h_new, *y = r.y, *hprev = r.hprev;
+  const T *hg = r.hg, *bias = r.bias, *bhn = r.bhn, *h = r.h;
+  const int64_t gs = r.gs, hs = r.hs;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    T rg, z, hn, np;
+    if constexpr (kBias) {
+      rg = sigmoid(g[i] + (hg[i] + bias[i]));
+      z = sigmoid(g[gs + i] + (hg[hs + i] + bias[gs + i]));
+      hn = hg[2 * hs + i] + bhn[i];
+      np = g[2 * gs + i] + mad(rg, hn, bias[2 * gs + i]);
+    } else {
+      rg = sigmoid(g[i] + hg[i]);
+      z = sigmoid(g[gs + i] + hg[hs + i]);
+      hn = hg[2 * hs + i];
+      np = mad(rg, hn, g[2 * gs + i]);
+    }
+    const T nn = tanh(np);
+    const T hp = h[i];
+    const T hv = mad(z, hp - nn, nn);  // (1 - z) n + z h, rounded as PyTorch does
+    g[i] = rg;
+    g[gs + i] = z;
+    g[2 * gs + i] = nn;
+    if constexpr (kSave) {
+      hn_out[i] = hn;
+      hprev[i] = hp;  // before h_new, which may alias h
+      y[i] = hv;
+    }
+    h_new[i] = hv;
+  }
+}
+
+template <class T>
+void gru_forward(const GruForwardRow<T>& r, int64_t n) {
+  with_flag(r.bias != nullptr, [&](auto bias) {
+    with_flag(r.hprev != nullptr, [&](auto save) {
+      gru_forward_loop<T, decltype(bias)::value, decltype(save)::value>(r, n);
+    });
+  });
+}
+
+template <class T, GateIn kIn, bool kRelu, bool kSave>
+[[gnu::flatten]] void rnn_forward_loop(const RnnForwardRow<T>& r, int64_t n) {
+  T *g = r.g, *h_new = r.h_new, *y = r.y, *hprev = r.hprev;
+  const T *hg = r.hg, *bias = r.bias, *h = r.h;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const T p = pre<kIn>(g[i], hg, i, bias, i);
+    const T v = kRelu ? relu(p) : tanh(p);
+    g[i] = v;
+    if constexpr (kSave) {
+      hprev[i] = h[i];  // before h_new, which may alias h
+      y[i] = v;
+    }
+    h_new[i] = v;
+  }
+}
+
+template <class T>
+void rnn_forward(const RnnForwardRow<T>& r, int64_t n) {
+  with_flag(r.relu, [&](auto is_relu) {
+    with_flag(r.hprev != nullptr, [&](auto save) {
+      constexpr bool kRelu = decltype(is_relu)::value, kSave = decltype(save)::value;
+      if (r.in == GateIn::Add) {
+        rnn_forward_loop<T, GateIn::Add, kRelu, kSave>(r, n);
+      } else {
+        rnn_forward_loop<T, GateIn::Set, kRelu, kSave>(r, n);
+      }
+    });
+  });
+}
+
+template <class T, bool kDcPrev>
+void lstm_backward_loop(const LstmBackwardRow<T>& r, int64_t n) {
+  const T *g = r.g, *tanh_c = r.tanh_c, *c = r.c, *dh = r.dh, *dc = r.dc;
+  T *dg = r.dg, *dc_prev = r.dc_prev;
+  const int64_t gs = r.gs;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const T ig = g[i], f = g[gs + i], gg = g[2 * gs + i], o = g[3 * gs + i], tc = tanh_c[i];
+    const T d = dh[i];
+    const T dct = mad(d * o, mad(-tc, tc, T(1)), dc[i]);
+    dg[i] = dct * gg * ig * (T(1) - ig);
+    dg[gs + i] = dct * c[i] * f * (T(1) - f);
+    dg[2 * gs + i] = dct * ig * mad(-gg, gg, T(1));
+    dg[3 * gs + i] = d * tc * o * (T(1) - o);
+    if constexpr (kDcPrev) dc_prev[i] = dct * f;
+  }
+}
+
+template <class T>
+void lstm_backward(const LstmBackwardRow<T>& r, int64_t n) {
+  with_flag(r.dc_prev != nullptr,
+            [&](auto dcp) { lstm_backward_loop<T, decltype(dcp)::value>(r, n); });
+}
+
+template <class T>
+void gru_backward(const GruBackwardRow<T>& r, int64_t n) {
+  const T *g = r.g, *hn = r.hn, *h = r.h, *dh = r.dh;
+  T *dg = r.dg, *dhg = r.dhg, *dd = r.dh_direct;
+  const int64_t gs = r.gs;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const T rg = g[i], z = g[gs + i], nn = g[2 * gs + i], d = dh[i];
+    const T dn = d * (T(1) - z) * mad(-nn, nn, T(1));
+    const T dr = dn * hn[i] * rg * (T(1) - rg);
+    const T dz = d * (h[i] - nn) * z * (T(1) - z);
+    dg[i] = dr;
+    dg[gs + i] = dz;
+    dg[2 * gs + i] = dn;
+    dhg[i] = dr;
+    dhg[gs + i] = dz;
+    dhg[2 * gs + i] = dn * rg;
+    dd[i] = d * z;
+  }
+}
+
+template <class T>
+void rnn_backward(const RnnBackwardRow<T>& r, int64_t n) {
+  const T *g = r.g, *dh = r.dh;
+  T* dg = r.dg;
+  if (r.relu) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) dg[i] = g[i] > T(0) ? dh[i] : T(0);
+  } else {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) dg[i] = dh[i] * mad(-g[i], g[i], T(1));
+  }
+}
+
+template <class T>
+RnnGateKernels<T> make_table() {
+  return {&lstm_forward<T>,  &gru_forward<T>,  &rnn_forward<T>,
+          &lstm_backward<T>, &gru_backward<T>, &rnn_backward<T>};
+}
+
+}  // namespace
+
+const RnnGateKernels<float>& rnn_gate_table_f32() {
+  static const RnnGateKernels<float> t = make_table<float>();
+  return t;
+}
+const RnnGateKernels<double>& rnn_gate_table_f64() {
+  static const RnnGateKernels<double> t = make_table<double>();
+  return t;
+}
+
+}  // namespace ax::cpu::AX_ISA_NS
