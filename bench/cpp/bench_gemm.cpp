@@ -2,6 +2,7 @@
 // many registers, 1 and 2 threads), then square SGEMM/DGEMM GFLOP/s and % of that peak.
 // Honours AXONITE_ISA (e.g. AXONITE_ISA=avx2 measures the AVX2 kernel against the AVX2 peak).
 // Usage: bench_gemm [s|d|sd] [size,size,...]
+//        bench_gemm v      batch-1 f32 GEMVs (Linear / LSTMCell shapes), median us per call
 #include <immintrin.h>
 
 #include <algorithm>
@@ -57,10 +58,55 @@ double bench_gemm(int64_t n) {
   return rates[rates.size() / 2];
 }
 
+// Median microseconds per call of the f32 product (1 x n) = (1 x k) @ B, B given by its strides.
+// The same B every call, so it stays cache-resident as a layer's weight does between steps.
+double bench_gemv(int64_t n, int64_t k, int64_t b_rs, int64_t b_cs) {
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  std::vector<float> x(k), b(n * k), y(n);
+  for (auto& v : x) v = static_cast<float>(dist(rng));
+  for (auto& v : b) v = static_cast<float>(dist(rng));
+  const auto call = [&] {
+    ax::cpu::gemm_f32(1, n, k, 1.f, x.data(), k, 1, b.data(), b_rs, b_cs, 0.f, y.data(), n);
+  };
+  for (int r = 0; r < 100; ++r) call();  // warm caches and the work pool
+  auto t0 = Clock::now();
+  call();
+  const double once = std::max(seconds_since(t0), 1e-7);
+  const int inner = std::max(1, static_cast<int>(0.01 / once));
+  std::vector<double> us;
+  for (int s = 0; s < 21; ++s) {
+    t0 = Clock::now();
+    for (int r = 0; r < inner; ++r) call();
+    us.push_back(seconds_since(t0) / inner * 1e6);
+  }
+  std::sort(us.begin(), us.end());
+  return us[us.size() / 2];
+}
+
+int gemv_main() {
+  struct Shape {
+    const char* name;
+    int64_t n, k, b_rs, b_cs;
+  };
+  const Shape shapes[] = {{"(1x256) = (1x1024) @ B(1024x256) row-major", 256, 1024, 256, 1},
+                          {"(1x256) = (1x1024) @ W^T, W(256x1024) row-major", 256, 1024, 1, 1024},
+                          {"(1x128) = (1x1024) @ B(1024x128) row-major", 128, 1024, 128, 1}};
+  std::printf("ISA: %s, f32 GEMV, median us per call\n", ax::cpu::gemm_isa());
+  for (const Shape& s : shapes)
+    for (int t = 1; t <= 2; ++t) {
+      ax::set_num_threads(t);
+      std::printf("  %-50s threads=%d: %8.2f us\n", s.name, t,
+                  bench_gemv(s.n, s.k, s.b_rs, s.b_cs));
+    }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string types = argc > 1 ? argv[1] : "sd";
+  if (types == "v") return gemv_main();
   std::vector<int64_t> sizes = {64, 128, 256, 512, 1024, 1536, 2048};
   if (argc > 2) {
     sizes.clear();

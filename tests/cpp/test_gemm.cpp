@@ -1,7 +1,7 @@
 // Tests for ax::cpu::gemm_f32 / gemm_f64 against a naive double-precision triple loop: many
 // shapes (1, primes, tile non-multiples, k = 0), strided / transposed operands, alpha/beta
-// variants, beta = 0 on NaN-filled C, every ISA level the CPU has, forced tiny blocking, and
-// bitwise determinism across thread counts.
+// variants, beta = 0 on NaN-filled C, every ISA level the CPU has, forced tiny blocking, the
+// GEMV (m == 1 / n == 1) kernels and paths, and bitwise determinism across thread counts.
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "axonite/core/cpu_features.h"
@@ -95,6 +96,9 @@ void call_small_blocks(Isa isa, int64_t m, int64_t n, int64_t k, double alpha, c
   kd.kc = 5, kd.mc = 2 * kd.mr, kd.nc = 2 * kd.nr;
   gd::gemm_packed_f64(kd, m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc);
 }
+
+gd::KernelDesc<float> kernel_desc(Isa isa, float) { return gd::kernel_desc_f32(isa); }
+gd::KernelDesc<double> kernel_desc(Isa isa, double) { return gd::kernel_desc_f64(isa); }
 
 std::vector<Isa> isas() {
   std::vector<Isa> v;
@@ -232,6 +236,113 @@ void odd_shapes() {
 TEST(gemm_f32_odd_shapes) { odd_shapes<float>(); }
 TEST(gemm_f64_odd_shapes) { odd_shapes<double>(); }
 
+// ---- GEMV (m == 1 / n == 1) -----------------------------------------------------------------
+const std::vector<int64_t> kGemvDims = {1, 3, 15, 16, 17, 33, 129, 1000};
+
+// The GEMV kernels of every ISA level called directly (the dispatcher sends tiny volumes to the
+// direct path), on every (n, k) pair. Everything just past x, past each B row / column segment
+// and past y is NaN or a sentinel, so reading or writing one element too far in a tail fails.
+template <class T>
+void gemv_kernels() {
+  std::mt19937 rng(31);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  const T nan = std::numeric_limits<T>::quiet_NaN(), sentinel = T(12345);
+  const T alphas[] = {T(1), T(-0.75)};
+  const T betas[] = {T(0), T(1), T(0.5)};
+  for (Isa isa : isas()) {
+    const gd::KernelDesc<T> kd = kernel_desc(isa, T());
+    int idx = 0;
+    // The pairs plus two n past the rows form's output chunk (2048 f32 / 1024 f64 outputs).
+    std::vector<std::pair<int64_t, int64_t>> shapes;
+    for (int64_t n : kGemvDims)
+      for (int64_t k : kGemvDims) shapes.emplace_back(n, k);
+    shapes.emplace_back(2100, 37);
+    shapes.emplace_back(1100, 65);
+    for (bool rows : {true, false})
+      for (const auto& [n, k] : shapes) {
+        const T alpha = alphas[idx % 2], beta = betas[idx % 3];
+        ++idx;
+        // Rows form: B is k x n with ldb = n + 5; cols form: n rows of k with ldb = k + 5.
+        const int64_t ldb = (rows ? n : k) + 5;
+        std::vector<T> b(static_cast<size_t>((rows ? k : n) * ldb), nan);
+        for (int64_t p = 0; p < k; ++p)
+          for (int64_t j = 0; j < n; ++j)
+            b[rows ? p * ldb + j : j * ldb + p] = static_cast<T>(dist(rng));
+        std::vector<T> x(static_cast<size_t>(k + 20), nan),
+            y(static_cast<size_t>(n + 20), sentinel);
+        for (int64_t p = 0; p < k; ++p) x[p] = static_cast<T>(dist(rng));
+        for (int64_t j = 0; j < n; ++j) y[j] = beta == T(0) ? nan : static_cast<T>(dist(rng));
+        const std::vector<T> y0 = y;
+        (rows ? kd.gemv_rows : kd.gemv_cols)(n, k, x.data(), b.data(), ldb, y.data(), alpha, beta);
+        bool ok = true;
+        for (int64_t j = 0; j < n + 20 && ok; ++j) {
+          if (j >= n) {
+            ok = y[j] == sentinel;
+          } else {
+            double s = 0, sabs = 0;
+            for (int64_t p = 0; p < k; ++p) {
+              const double t = static_cast<double>(x[p]) * b[rows ? p * ldb + j : j * ldb + p];
+              s += t;
+              sabs += std::fabs(t);
+            }
+            const double cin = beta == T(0) ? 0.0 : static_cast<double>(y0[j]);
+            const double want = alpha * s + beta * cin;
+            const double eps = std::numeric_limits<T>::epsilon();
+            const double bound = (k + 4) * eps * (std::fabs(alpha) * sabs + std::fabs(beta * cin));
+            ok = std::fabs(y[j] - want) <= bound;
+          }
+          if (!ok)
+            std::fprintf(
+                stderr, "gemv mismatch %s isa=%s rows=%d n=%lld k=%lld alpha=%g beta=%g at %lld\n",
+                sizeof(T) == 4 ? "f32" : "f64", ax::isa_name(isa), rows ? 1 : 0,
+                static_cast<long long>(n), static_cast<long long>(k), static_cast<double>(alpha),
+                static_cast<double>(beta), static_cast<long long>(j));
+        }
+        CHECK(ok);
+      }
+  }
+}
+TEST(gemm_f32_gemv_kernels) { gemv_kernels<float>(); }
+TEST(gemm_f64_gemv_kernels) { gemv_kernels<double>(); }
+
+// m == 1 and n == 1 through the dispatcher. m == 1: x = A's row (contiguous or strided), B
+// row-major / padded (rows form), column-major (cols form) or strided (direct fallback). n == 1:
+// x = B's column (contiguous or strided), A column-major (rows form of A^T), row-major / padded
+// (cols form) or strided, and y = C's column with stride ldc = 4 (through the scratch).
+template <class T>
+void gemv_dispatch() {
+  std::mt19937 rng(17);
+  const T alphas[] = {T(1), T(-0.75)};
+  const T betas[] = {T(0), T(1), T(0.5)};
+  for (Isa isa : isas()) {
+    int idx = 0;
+    for (int64_t n : kGemvDims)
+      for (int64_t k : kGemvDims) {
+        for (Layout la : {Layout::kRowMajor, Layout::kStrided})
+          for (Layout lb : kLayouts) {
+            const T alpha = alphas[idx % 2], beta = betas[idx % 3];
+            ++idx;
+            CHECK((run_case<T>(isa, Path::kDispatch, 1, n, k, la, lb, alpha, beta, rng)));
+          }
+        for (Layout la : kLayouts)
+          for (Layout lb : {Layout::kRowMajor, Layout::kStrided}) {
+            const T alpha = alphas[idx % 2], beta = betas[idx % 3];
+            ++idx;
+            CHECK((run_case<T>(isa, Path::kDispatch, n, 1, k, la, lb, alpha, beta, rng)));
+          }
+      }
+    // Above the threading threshold (outputs split over the pool when threads > 1).
+    for (Layout l : {Layout::kRowMajor, Layout::kColMajor}) {
+      CHECK(
+          (run_case<T>(isa, Path::kDispatch, 1, 1500, 801, Layout::kRowMajor, l, T(1), T(0), rng)));
+      CHECK((run_case<T>(isa, Path::kDispatch, 1501, 1, 800, l, Layout::kStrided, T(-0.75), T(0.5),
+                         rng)));
+    }
+  }
+}
+TEST(gemm_f32_gemv_dispatch) { gemv_dispatch<float>(); }
+TEST(gemm_f64_gemv_dispatch) { gemv_dispatch<double>(); }
+
 // k == 0 and alpha == 0: C = beta * C, and beta == 0 must overwrite NaN with zeros.
 template <class T>
 void degenerate() {
@@ -267,7 +378,8 @@ TEST(gemm_negative_size_throws) {
 
 // 1 vs 2 threads (and a nested call) must give bitwise identical results. At 2 threads the
 // first three shapes take the work pool (core/thread_pool.h) when A is row- or column-major (read
-// in place; M is not a multiple of the row tile) and gemm_packed when A is strided.
+// in place; M is not a multiple of the row tile) and gemm_packed when A is strided; the GEMV
+// shapes split their outputs with parallel_for.
 template <class T>
 void determinism() {
   std::mt19937 rng(5);
@@ -295,6 +407,31 @@ void determinism() {
         CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(T)) == 0);
         CHECK(std::memcmp(c1.data(), c3.data(), c1.size() * sizeof(T)) == 0);
       }
+    // GEMV shapes above the threading threshold (n * k >= 2^20): outputs split over the pool.
+    // m == 1 with B row-major (rows form) and column-major (cols form); n == 1 with A
+    // column-major (rows form) and row-major (cols form), C's column strided (ldc = 3).
+    const int64_t gemv_shapes[][3] = {{1, 1500, 801}, {1501, 1, 800}};
+    for (const auto& s : gemv_shapes)
+      for (Layout la : {Layout::kRowMajor, Layout::kColMajor})
+        for (Layout lb : {Layout::kRowMajor, Layout::kColMajor}) {
+          const int64_t m = s[0], n = s[1], k = s[2], ldc = n == 1 ? 3 : n;
+          const Operand<T> a = make_operand<T>(m, k, la, rng);
+          const Operand<T> b = make_operand<T>(k, n, lb, rng);
+          std::vector<T> c1(m * ldc, T(0.5)), c2(c1), c3(c1);
+          ax::set_num_threads(1);
+          call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs,
+                    T(0.5), c1.data(), ldc);
+          ax::set_num_threads(2);
+          call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs,
+                    T(0.5), c2.data(), ldc);
+          ax::parallel_for(0, 2, 1, [&](int64_t b0, int64_t) {
+            if (b0 == 0)
+              call_gemm(isa, m, n, k, T(1.5), a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs,
+                        T(0.5), c3.data(), ldc);
+          });
+          CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(T)) == 0);
+          CHECK(std::memcmp(c1.data(), c3.data(), c1.size() * sizeof(T)) == 0);
+        }
   }
   ax::set_num_threads(saved);
 }

@@ -17,12 +17,22 @@ struct VF32 {
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(T x) { return _mm512_set1_ps(x); }
   static V load(const T* p) { return _mm512_load_ps(p); }
+  static void store(T* p, V v) { _mm512_store_ps(p, v); }
   static V loadu(const T* p) { return _mm512_loadu_ps(p); }
   static V maskz_loadu(M m, const T* p) { return _mm512_maskz_loadu_ps(m, p); }
   static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
   static void mask_storeu(T* p, M m, V v) { _mm512_mask_storeu_ps(p, m, v); }
   static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  // Fixed-order tree sum. Halves via extractf32x8 (index 0 compiles to nothing): GCC 12 warns
+  // (-Wuninitialized) inside _mm512_reduce_add_ps, _mm512_castps512_ps256 and the f64 extracts.
+  static T reduce_add(V v) {
+    const __m256 h = _mm256_add_ps(_mm512_extractf32x8_ps(v, 0), _mm512_extractf32x8_ps(v, 1));
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+  }
 };
 
 struct VF64 {
@@ -33,12 +43,21 @@ struct VF64 {
   static V zero() { return _mm512_setzero_pd(); }
   static V set1(T x) { return _mm512_set1_pd(x); }
   static V load(const T* p) { return _mm512_load_pd(p); }
+  static void store(T* p, V v) { _mm512_store_pd(p, v); }
   static V loadu(const T* p) { return _mm512_loadu_pd(p); }
   static V maskz_loadu(M m, const T* p) { return _mm512_maskz_loadu_pd(m, p); }
   static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
   static void mask_storeu(T* p, M m, V v) { _mm512_mask_storeu_pd(p, m, v); }
   static V fmadd(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  static T reduce_add(V v) {
+    const __m512 f = _mm512_castpd_ps(v);  // see VF32::reduce_add
+    const __m256d h = _mm256_add_pd(_mm256_castps_pd(_mm512_extractf32x8_ps(f, 0)),
+                                    _mm256_castps_pd(_mm512_extractf32x8_ps(f, 1)));
+    const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+  }
 };
 
 // Lane mask selecting the first n (clamped to [0, kW]) lanes.
@@ -134,17 +153,160 @@ void kernel(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T
   kernel_rows<VT, NV, 4, AROW>(k, a, as, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
 }
 
+// ---- GEMV (gemm_kernels.h, GemvKernel) ---------------------------------------------------------
+// Rows form. The outputs go in chunks of kRowsChunk whose partial sums live in a stack buffer;
+// within a chunk, K is walked in blocks of kRowsKBlock rows of B and, per K block, every
+// NV-vector block of outputs runs its rows with its sums in registers (x[p] broadcast, one B row
+// segment per step, NV independent FMA chains). So B is read kRowsKBlock rows at a time, left to
+// right, which the hardware prefetchers follow (one NV-wide column strip over all k rows touched
+// a new page per row and ran at half the streaming rate on a 1024 x 1024 B). Storing and
+// reloading the sums is exact, and every lane's FMA chain runs over p in order, so a lane's bits
+// do not depend on n, on the chunking or on where a block boundary falls.
+constexpr int kRowsChunkBytes = 8192;
+constexpr int64_t kRowsKBlock = 32;
+
+// Sums of one block of n_eff <= NV * kW outputs over rows [p0, p1), onto part (zero when
+// first). Only the last vector of a partial block is loaded with a mask (a plain load folds into
+// the FMA, a masked one does not); part is padded, so it is always accessed whole.
+template <class VT, int NV, bool PARTIAL>
+void gemv_rows_block(int64_t p0, int64_t p1, const typename VT::T* x, const typename VT::T* b,
+                     int64_t ldb, typename VT::T* part, int n_eff, bool first) {
+  using T = typename VT::T;
+  using V = typename VT::V;
+  constexpr int kLast = NV - 1;
+  const typename VT::M last = lane_mask<VT>(n_eff - kLast * VT::kW);
+  V acc[NV];
+#pragma GCC unroll 16
+  for (int v = 0; v < NV; ++v) acc[v] = first ? VT::zero() : VT::load(part + v * VT::kW);
+  for (int64_t p = p0; p < p1; ++p) {
+    const V xp = VT::set1(x[p]);
+    const T* bp = b + p * ldb;
+#pragma GCC unroll 16
+    for (int v = 0; v < kLast; ++v) acc[v] = VT::fmadd(xp, VT::loadu(bp + v * VT::kW), acc[v]);
+    const V bl =
+        PARTIAL ? VT::maskz_loadu(last, bp + kLast * VT::kW) : VT::loadu(bp + kLast * VT::kW);
+    acc[kLast] = VT::fmadd(xp, bl, acc[kLast]);
+  }
+#pragma GCC unroll 16
+  for (int v = 0; v < NV; ++v) VT::store(part + v * VT::kW, acc[v]);
+}
+
+// The last, partial block with the fewest vectors that cover it (nv <= NV).
+template <class VT, int NV>
+void gemv_rows_tail(int nv, int64_t p0, int64_t p1, const typename VT::T* x,
+                    const typename VT::T* b, int64_t ldb, typename VT::T* part, int n_eff,
+                    bool first) {
+  if constexpr (NV > 1) {
+    if (nv < NV) return gemv_rows_tail<VT, NV - 1>(nv, p0, p1, x, b, ldb, part, n_eff, first);
+  }
+  gemv_rows_block<VT, NV, true>(p0, p1, x, b, ldb, part, n_eff, first);
+}
+
+template <class VT, int NV>
+void gemv_rows(int64_t n, int64_t k, const typename VT::T* x, const typename VT::T* b, int64_t ldb,
+               typename VT::T* y, typename VT::T alpha, typename VT::T beta) {
+  using T = typename VT::T;
+  using V = typename VT::V;
+  constexpr int kW = VT::kW, kBlock = NV * kW;
+  constexpr int kChunk = kRowsChunkBytes / sizeof(T);
+  static_assert(kChunk % kBlock == 0, "a chunk holds whole blocks");
+  alignas(64) T part[kChunk];
+  const V va = VT::set1(alpha), vb = VT::set1(beta);
+  for (int64_t j0 = 0; j0 < n; j0 += kChunk) {
+    const int nc = static_cast<int>(n - j0 < kChunk ? n - j0 : kChunk);
+    const int full = nc / kBlock * kBlock, rem = nc - full;
+    for (int64_t p0 = 0; p0 < k; p0 += kRowsKBlock) {
+      const int64_t p1 = p0 + kRowsKBlock < k ? p0 + kRowsKBlock : k;
+      for (int j = 0; j < full; j += kBlock)
+        gemv_rows_block<VT, NV, false>(p0, p1, x, b + j0 + j, ldb, part + j, kBlock, p0 == 0);
+      if (rem > 0)
+        gemv_rows_tail<VT, NV>((rem + kW - 1) / kW, p0, p1, x, b + j0 + full, ldb, part + full, rem,
+                               p0 == 0);
+    }
+    T* yc = y + j0;
+    for (int j = 0; j < nc; j += kW) {
+      const typename VT::M mk = lane_mask<VT>(nc - j);
+      V r = VT::mul(VT::load(part + j), va);
+      if (beta != T(0)) r = VT::fmadd(vb, VT::maskz_loadu(mk, yc + j), r);
+      VT::mask_storeu(yc + j, mk, r);
+    }
+  }
+}
+
+// Cols form, ROWS outputs at once: each is a dot product of x with its row of b, two vector
+// partial sums per row (2 * ROWS independent FMA chains, x loaded once for all rows), a masked
+// k tail, then one fixed-order horizontal sum. A row's arithmetic does not depend on ROWS.
+template <class VT, int ROWS>
+void gemv_cols_rows(int64_t k, const typename VT::T* x, const typename VT::T* b, int64_t ldb,
+                    typename VT::T* y, typename VT::T alpha, typename VT::T beta) {
+  using T = typename VT::T;
+  using V = typename VT::V;
+  constexpr int kW = VT::kW;
+  V acc0[ROWS], acc1[ROWS];
+#pragma GCC unroll 8
+  for (int i = 0; i < ROWS; ++i) acc0[i] = acc1[i] = VT::zero();
+  int64_t p = 0;
+  for (; p + 2 * kW <= k; p += 2 * kW) {
+    const V x0 = VT::loadu(x + p), x1 = VT::loadu(x + p + kW);
+#pragma GCC unroll 8
+    for (int i = 0; i < ROWS; ++i) {
+      acc0[i] = VT::fmadd(x0, VT::loadu(b + i * ldb + p), acc0[i]);
+      acc1[i] = VT::fmadd(x1, VT::loadu(b + i * ldb + p + kW), acc1[i]);
+    }
+  }
+  if (p < k) {
+    const int rem = static_cast<int>(k - p);
+    const typename VT::M m0 = lane_mask<VT>(rem), m1 = lane_mask<VT>(rem - kW);
+    const V x0 = VT::maskz_loadu(m0, x + p), x1 = VT::maskz_loadu(m1, x + p + kW);
+#pragma GCC unroll 8
+    for (int i = 0; i < ROWS; ++i) {
+      acc0[i] = VT::fmadd(x0, VT::maskz_loadu(m0, b + i * ldb + p), acc0[i]);
+      acc1[i] = VT::fmadd(x1, VT::maskz_loadu(m1, b + i * ldb + p + kW), acc1[i]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < ROWS; ++i) {
+    const T r = alpha * VT::reduce_add(VT::add(acc0[i], acc1[i]));
+    y[i] = beta != T(0) ? r + beta * y[i] : r;
+  }
+}
+
+template <class VT>
+void gemv_cols(int64_t n, int64_t k, const typename VT::T* x, const typename VT::T* b, int64_t ldb,
+               typename VT::T* y, typename VT::T alpha, typename VT::T beta) {
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) gemv_cols_rows<VT, 4>(k, x, b + j * ldb, ldb, y + j, alpha, beta);
+  for (; j < n; ++j) gemv_cols_rows<VT, 1>(k, x, b + j * ldb, ldb, y + j, alpha, beta);
+}
+
 }  // namespace
 
 // Blocking, picked by measurement on a 2-core Xeon (48 KiB L1d, 2 MiB L2): kc = 512 halves the
 // C read/write passes of kc = 256 and measured ~3% faster even though the 64 KiB B micro-panel
 // then streams from L2; the A block (mc x kc = 224/448 KiB) stays in L2; nc keeps a packed B
-// block at 2 MiB (larger measured no faster and costs workspace memory).
+// block at 2 MiB (larger measured no faster and costs workspace memory). GEMV rows form: 16
+// accumulators (a 1 KiB B row segment per step for f32) measured 10-25% faster than 8.
 KernelDesc<float> avx512_desc_f32() {
-  return {&kernel<VF32, 14, 2, false>, &kernel<VF32, 14, 2, true>, 14, 32, 512, 112, 1024};
+  return {&kernel<VF32, 14, 2, false>,
+          &kernel<VF32, 14, 2, true>,
+          14,
+          32,
+          512,
+          112,
+          1024,
+          &gemv_rows<VF32, 16>,
+          &gemv_cols<VF32>};
 }
 KernelDesc<double> avx512_desc_f64() {
-  return {&kernel<VF64, 14, 2, false>, &kernel<VF64, 14, 2, true>, 14, 16, 512, 112, 512};
+  return {&kernel<VF64, 14, 2, false>,
+          &kernel<VF64, 14, 2, true>,
+          14,
+          16,
+          512,
+          112,
+          512,
+          &gemv_rows<VF64, 16>,
+          &gemv_cols<VF64>};
 }
 
 }  // namespace ax::cpu::gemm_detail

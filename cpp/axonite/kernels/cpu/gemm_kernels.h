@@ -28,14 +28,31 @@ template <class T>
 using MicroKernel = void (*)(int64_t k, const T* a, int64_t as, const T* b, T* c, int64_t ldc,
                              T alpha, T beta, int m_eff, int n_eff, const char* pf);
 
+// GEMV kernel contract (the m == 1 and n == 1 products, B read in place):
+//   rows form (gemv_rows): y[j] = alpha * sum_p x[p] * b[p * ldb + j] + beta * y[j]
+//      (B row-major: unit column stride, row stride ldb; vectorized over j)
+//   cols form (gemv_cols): y[j] = alpha * sum_p x[p] * b[j * ldb + p] + beta * y[j]
+//      (each y[j] a dot product of x with a contiguous row of b)
+//   for j < n. x (k elements) and y (n elements) are contiguous. Only x[0, k), y[0, n) and the
+//   B elements of those p and j are touched (tails use masked loads/stores). beta == 0 never
+//   reads y (it may hold NaN). k >= 1, n >= 1.
+// The arithmetic (and its order) of y[j] depends only on k and the data, never on n or on where
+// j falls in a vector block, so the driver may split the outputs anywhere (e.g. over threads)
+// without changing bits.
+template <class T>
+using GemvKernel = void (*)(int64_t n, int64_t k, const T* x, const T* b, int64_t ldb, T* y,
+                            T alpha, T beta);
+
 template <class T>
 struct KernelDesc {
   MicroKernel<T> kernel;       // A in panel form
   MicroKernel<T> kernel_arow;  // A row-major, read in place
   int mr, nr;                  // register tile
-  int kc;  // K block: C is read and written k / kc times; sizes the micro-panels
-  int mc;  // M block: the packed A block (mc x kc) stays in L2 (per thread)
-  int nc;  // N block: the packed B block (kc x nc), shared by all threads
+  int kc;                   // K block: C is read and written k / kc times; sizes the micro-panels
+  int mc;                   // M block: the packed A block (mc x kc) stays in L2 (per thread)
+  int nc;                   // N block: the packed B block (kc x nc), shared by all threads
+  GemvKernel<T> gemv_rows;  // B row-major (unit column stride)
+  GemvKernel<T> gemv_cols;  // B column-major (unit row stride): dot products
 };
 
 // Defined in gemm_avx512.cpp / gemm_avx2.cpp. Call only when cpu_isa() allows that level.
