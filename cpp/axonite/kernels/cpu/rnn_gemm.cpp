@@ -4,6 +4,8 @@
 // way per call with mr-row panels. This matches the micro-kernel contract of gemm_kernels.h.
 #include "axonite/kernels/cpu/rnn_gemm.h"
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <type_traits>
 
@@ -45,6 +47,32 @@ void pack(int64_t total, int64_t k0, int64_t k1, const T* src, int64_t ls, int64
   }
 }
 
+// out[k * w + r] = in[r * ld + k] for r < rows, k < kn: a rows x kn block transposed into the
+// steps of a w-lane micro-panel. This runs once per recurrent step on the step's new h (and dG
+// backward), so floats go through 4x4 SSE register transposes instead of scalar strided reads.
+template <class T>
+void transpose_into(const T* in, int64_t ld, int64_t rows, int64_t kn, T* out, int w) {
+  int64_t r = 0;
+  if constexpr (std::is_same_v<T, float>) {
+    for (; r + 4 <= rows; r += 4) {
+      int64_t k = 0;
+      for (; k + 4 <= kn; k += 4) {
+        __m128 r0 = _mm_loadu_ps(in + r * ld + k), r1 = _mm_loadu_ps(in + (r + 1) * ld + k);
+        __m128 r2 = _mm_loadu_ps(in + (r + 2) * ld + k), r3 = _mm_loadu_ps(in + (r + 3) * ld + k);
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        _mm_storeu_ps(out + k * w + r, r0);
+        _mm_storeu_ps(out + (k + 1) * w + r, r1);
+        _mm_storeu_ps(out + (k + 2) * w + r, r2);
+        _mm_storeu_ps(out + (k + 3) * w + r, r3);
+      }
+      for (; k < kn; ++k)
+        for (int64_t i = r; i < r + 4; ++i) out[k * w + i] = in[i * ld + k];
+    }
+  }
+  for (int64_t k = 0; k < kn; ++k)
+    for (int64_t i = r; i < rows; ++i) out[k * w + i] = in[i * ld + k];
+}
+
 }  // namespace
 
 template <class T>
@@ -78,10 +106,8 @@ void PackedWeight<T>::scatter_a(int64_t M, int64_t i0, int64_t i1, int64_t k0, i
     const int64_t lo = std::max(k0, kb), hi = std::min(k1, kb + kcb);
     for (int64_t i = i0; i < i1;) {
       const int64_t r0 = i % mr, r1 = std::min<int64_t>(mr, r0 + (i1 - i));
-      T* out = ap + kb * mp + (i / mr) * mr * kcb + (lo - kb) * mr;
-      const T* in = src + (i - i0) * ld + (lo - k0);
-      for (int64_t k = 0; k < hi - lo; ++k)
-        for (int64_t r = r0; r < r1; ++r) out[k * mr + r] = in[(r - r0) * ld + k];
+      T* out = ap + kb * mp + (i / mr) * mr * kcb + (lo - kb) * mr + r0;
+      transpose_into(src + (i - i0) * ld + (lo - k0), ld, r1 - r0, hi - lo, out, mr);
       i += r1 - r0;
     }
   }
