@@ -11,6 +11,7 @@ namespace {
 struct VF32 {
   using T = float;
   using V = __m256;
+  using M = __m256i;  // lane mask (AVX2 has no mask registers)
   static constexpr int kW = 8;
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(T x) { return _mm256_set1_ps(x); }
@@ -19,11 +20,11 @@ struct VF32 {
   static V loadu(const T* p) { return _mm256_loadu_ps(p); }
   static void storeu(T* p, V v) { _mm256_storeu_ps(p, v); }
   // Lanes [0, n) set (n may be <= 0 or >= kW).
-  static __m256i mask(int n) {
+  static M mask(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
-  static V maskload(const T* p, __m256i m) { return _mm256_maskload_ps(p, m); }
-  static void maskstore(T* p, __m256i m, V v) { _mm256_maskstore_ps(p, m, v); }
+  static V maskz_loadu(M m, const T* p) { return _mm256_maskload_ps(p, m); }
+  static void mask_storeu(T* p, M m, V v) { _mm256_maskstore_ps(p, m, v); }
   static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
@@ -37,6 +38,7 @@ struct VF32 {
 struct VF64 {
   using T = double;
   using V = __m256d;
+  using M = __m256i;
   static constexpr int kW = 4;
   static V zero() { return _mm256_setzero_pd(); }
   static V set1(T x) { return _mm256_set1_pd(x); }
@@ -44,11 +46,11 @@ struct VF64 {
   static void store(T* p, V v) { _mm256_store_pd(p, v); }
   static V loadu(const T* p) { return _mm256_loadu_pd(p); }
   static void storeu(T* p, V v) { _mm256_storeu_pd(p, v); }
-  static __m256i mask(int n) {
+  static M mask(int n) {
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
   }
-  static V maskload(const T* p, __m256i m) { return _mm256_maskload_pd(p, m); }
-  static void maskstore(T* p, __m256i m, V v) { _mm256_maskstore_pd(p, m, v); }
+  static V maskz_loadu(M m, const T* p) { return _mm256_maskload_pd(p, m); }
+  static void mask_storeu(T* p, M m, V v) { _mm256_maskstore_pd(p, m, v); }
   static V fmadd(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
   static V add(V a, V b) { return _mm256_add_pd(a, b); }
@@ -118,134 +120,15 @@ void kernel(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T
     T* cr = c + i * ldc;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      const __m256i mk = VT::mask(n_eff - v * VT::kW);
+      const typename VT::M mk = VT::mask(n_eff - v * VT::kW);
       V r = VT::mul(acc[i][v], va);
-      if (beta != T(0)) r = VT::fmadd(vb, VT::maskload(cr + v * VT::kW, mk), r);
-      VT::maskstore(cr + v * VT::kW, mk, r);
+      if (beta != T(0)) r = VT::fmadd(vb, VT::maskz_loadu(mk, cr + v * VT::kW), r);
+      VT::mask_storeu(cr + v * VT::kW, mk, r);
     }
   }
 }
 
-// ---- GEMV (gemm_kernels.h, GemvKernel) ---------------------------------------------------------
-// Rows form, blocked as in gemm_avx512.cpp (see there): output chunks with their partial sums in
-// a stack buffer, K blocks of kRowsKBlock rows of B, NV-vector blocks of sums in registers.
-// Storing and reloading the sums is exact and every lane's FMA chain runs over p in order, so a
-// lane's bits do not depend on n or on where a block boundary falls.
-constexpr int kRowsChunkBytes = 8192;
-constexpr int64_t kRowsKBlock = 32;
-
-// Sums of one block of n_eff <= NV * kW outputs over rows [p0, p1), onto part (zero when
-// first). Only the last vector of a partial block is loaded with a mask (vmaskmov costs more
-// than a plain load, which also folds into the FMA); part is padded, so it is accessed whole.
-template <class VT, int NV, bool PARTIAL>
-void gemv_rows_block(int64_t p0, int64_t p1, const typename VT::T* x, const typename VT::T* b,
-                     int64_t ldb, typename VT::T* part, int n_eff, bool first) {
-  using T = typename VT::T;
-  using V = typename VT::V;
-  constexpr int kLast = NV - 1;
-  const __m256i last = VT::mask(n_eff - kLast * VT::kW);
-  V acc[NV];
-#pragma GCC unroll 16
-  for (int v = 0; v < NV; ++v) acc[v] = first ? VT::zero() : VT::load(part + v * VT::kW);
-  for (int64_t p = p0; p < p1; ++p) {
-    const V xp = VT::set1(x[p]);
-    const T* bp = b + p * ldb;
-#pragma GCC unroll 16
-    for (int v = 0; v < kLast; ++v) acc[v] = VT::fmadd(xp, VT::loadu(bp + v * VT::kW), acc[v]);
-    const V bl = PARTIAL ? VT::maskload(bp + kLast * VT::kW, last) : VT::loadu(bp + kLast * VT::kW);
-    acc[kLast] = VT::fmadd(xp, bl, acc[kLast]);
-  }
-#pragma GCC unroll 16
-  for (int v = 0; v < NV; ++v) VT::store(part + v * VT::kW, acc[v]);
-}
-
-// The last, partial block with the fewest vectors that cover it (nv <= NV).
-template <class VT, int NV>
-void gemv_rows_tail(int nv, int64_t p0, int64_t p1, const typename VT::T* x,
-                    const typename VT::T* b, int64_t ldb, typename VT::T* part, int n_eff,
-                    bool first) {
-  if constexpr (NV > 1) {
-    if (nv < NV) return gemv_rows_tail<VT, NV - 1>(nv, p0, p1, x, b, ldb, part, n_eff, first);
-  }
-  gemv_rows_block<VT, NV, true>(p0, p1, x, b, ldb, part, n_eff, first);
-}
-
-template <class VT, int NV>
-void gemv_rows(int64_t n, int64_t k, const typename VT::T* x, const typename VT::T* b, int64_t ldb,
-               typename VT::T* y, typename VT::T alpha, typename VT::T beta) {
-  using T = typename VT::T;
-  using V = typename VT::V;
-  constexpr int kW = VT::kW, kBlock = NV * kW;
-  constexpr int kChunk = kRowsChunkBytes / sizeof(T);
-  static_assert(kChunk % kBlock == 0, "a chunk holds whole blocks");
-  alignas(32) T part[kChunk];
-  const V va = VT::set1(alpha), vb = VT::set1(beta);
-  for (int64_t j0 = 0; j0 < n; j0 += kChunk) {
-    const int nc = static_cast<int>(n - j0 < kChunk ? n - j0 : kChunk);
-    const int full = nc / kBlock * kBlock, rem = nc - full;
-    for (int64_t p0 = 0; p0 < k; p0 += kRowsKBlock) {
-      const int64_t p1 = p0 + kRowsKBlock < k ? p0 + kRowsKBlock : k;
-      for (int j = 0; j < full; j += kBlock)
-        gemv_rows_block<VT, NV, false>(p0, p1, x, b + j0 + j, ldb, part + j, kBlock, p0 == 0);
-      if (rem > 0)
-        gemv_rows_tail<VT, NV>((rem + kW - 1) / kW, p0, p1, x, b + j0 + full, ldb, part + full, rem,
-                               p0 == 0);
-    }
-    T* yc = y + j0;
-    for (int j = 0; j < nc; j += kW) {
-      const __m256i mk = VT::mask(nc - j);
-      V r = VT::mul(VT::load(part + j), va);
-      if (beta != T(0)) r = VT::fmadd(vb, VT::maskload(yc + j, mk), r);
-      VT::maskstore(yc + j, mk, r);
-    }
-  }
-}
-
-// Cols form, ROWS outputs at once: each is a dot product of x with its row of b, two vector
-// partial sums per row (2 * ROWS independent FMA chains, x loaded once for all rows), a masked
-// k tail, then one fixed-order horizontal sum. A row's arithmetic does not depend on ROWS.
-template <class VT, int ROWS>
-void gemv_cols_rows(int64_t k, const typename VT::T* x, const typename VT::T* b, int64_t ldb,
-                    typename VT::T* y, typename VT::T alpha, typename VT::T beta) {
-  using T = typename VT::T;
-  using V = typename VT::V;
-  constexpr int kW = VT::kW;
-  V acc0[ROWS], acc1[ROWS];
-#pragma GCC unroll 8
-  for (int i = 0; i < ROWS; ++i) acc0[i] = acc1[i] = VT::zero();
-  int64_t p = 0;
-  for (; p + 2 * kW <= k; p += 2 * kW) {
-    const V x0 = VT::loadu(x + p), x1 = VT::loadu(x + p + kW);
-#pragma GCC unroll 8
-    for (int i = 0; i < ROWS; ++i) {
-      acc0[i] = VT::fmadd(x0, VT::loadu(b + i * ldb + p), acc0[i]);
-      acc1[i] = VT::fmadd(x1, VT::loadu(b + i * ldb + p + kW), acc1[i]);
-    }
-  }
-  if (p < k) {
-    const int rem = static_cast<int>(k - p);
-    const __m256i m0 = VT::mask(rem), m1 = VT::mask(rem - kW);
-    const V x0 = VT::maskload(x + p, m0), x1 = VT::maskload(x + p + kW, m1);
-#pragma GCC unroll 8
-    for (int i = 0; i < ROWS; ++i) {
-      acc0[i] = VT::fmadd(x0, VT::maskload(b + i * ldb + p, m0), acc0[i]);
-      acc1[i] = VT::fmadd(x1, VT::maskload(b + i * ldb + p + kW, m1), acc1[i]);
-    }
-  }
-#pragma GCC unroll 8
-  for (int i = 0; i < ROWS; ++i) {
-    const T r = alpha * VT::reduce_add(VT::add(acc0[i], acc1[i]));
-    y[i] = beta != T(0) ? r + beta * y[i] : r;
-  }
-}
-
-template <class VT>
-void gemv_cols(int64_t n, int64_t k, const typename VT::T* x, const typename VT::T* b, int64_t ldb,
-               typename VT::T* y, typename VT::T alpha, typename VT::T beta) {
-  int64_t j = 0;
-  for (; j + 4 <= n; j += 4) gemv_cols_rows<VT, 4>(k, x, b + j * ldb, ldb, y + j, alpha, beta);
-  for (; j < n; ++j) gemv_cols_rows<VT, 1>(k, x, b + j * ldb, ldb, y + j, alpha, beta);
-}
+#include "axonite/kernels/cpu/gemv_impl.h"
 
 }  // namespace
 
