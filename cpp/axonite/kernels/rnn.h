@@ -31,6 +31,10 @@ struct RnnShape {
   int64_t T, B, I, H, P;   // P = 0: no projection (only LSTM may have P > 0)
   bool reverse;            // walk t = T-1 .. 0
   const int64_t* lengths;  // (B,) with 1 <= lengths[b] <= T, or null: every row runs T steps
+  // false: no backward will run (inference), so forward keeps only the current step in the
+  // saved buffers below, which then hold one step each (GRU's gates still hold all T: they
+  // carry its input projections); they stay in cache instead of streaming T steps to memory.
+  bool keep_history = true;
 };
 
 // Weights, all contiguous: w_ih (G*H, I), w_hh (G*H, R), b_ih and b_hh (G*H,) or null,
@@ -40,7 +44,8 @@ struct RnnWeights {
   const T *w_ih, *w_hh, *b_ih, *b_hh, *w_hr;
 };
 
-// What forward saves for backward (allocated by the caller, written by forward):
+// What forward saves for backward (allocated by the caller, written by forward; one step of
+// each, except GRU's gates, when !keep_history):
 //   gates (T, B, G*H): activated gates (LSTM i, f, g, o; GRU r, z, n; plain RNN: h itself)
 //   hprev (T, B, R): h before each step
 //   cprev, tanh_c (T, B, H): LSTM only, c before each step and tanh of c after it

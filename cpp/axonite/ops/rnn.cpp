@@ -117,27 +117,30 @@ TensorList rnn_layer(const std::string& mode, const Tensor& x, const Tensor& h0,
   const Tensor xc = plain(x), h0c = plain(h0), c0c = plain(c0), wih = plain(w_ih),
                whh = plain(w_hh), bih = plain(b_ih), bhh = plain(b_hh), whr = plain(w_hr);
   const bool lstm = md == cpu::RnnMode::Lstm, gru = md == cpu::RnnMode::Gru;
+  const TensorList ins{x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr};
+  // Without autograd nothing reads the saved buffers back: they hold one step (inference).
+  const bool grad = autograd::any_needs_grad(ins);
+  const int64_t TS = grad ? T : 1;
   Saved sv;
-  sv.gates = Tensor::empty(Dims{T, B, GH}, dt);
-  sv.hprev = Tensor::empty(Dims{T, B, R}, dt);
+  sv.gates = Tensor::empty(Dims{gru ? T : TS, B, GH}, dt);  // GRU: every step's x W_ih^T
+  sv.hprev = Tensor::empty(Dims{TS, B, R}, dt);
   if (lstm) {
-    sv.cprev = Tensor::empty(Dims{T, B, H}, dt);
-    sv.tanh_c = Tensor::empty(Dims{T, B, H}, dt);
+    sv.cprev = Tensor::empty(Dims{TS, B, H}, dt);
+    sv.tanh_c = Tensor::empty(Dims{TS, B, H}, dt);
   }
-  if (proj) sv.m = Tensor::empty(Dims{T, B, H}, dt);
-  if (gru) sv.hn = Tensor::empty(Dims{T, B, H}, dt);
+  if (proj) sv.m = Tensor::empty(Dims{TS, B, H}, dt);
+  if (gru) sv.hn = Tensor::empty(Dims{TS, B, H}, dt);
   Tensor y = Tensor::empty(Dims{T, B, R}, dt), h_n = Tensor::empty(Dims{B, R}, dt), c_n;
   if (lstm) c_n = Tensor::empty(Dims{B, H}, dt);
-  const cpu::RnnShape shape{md, T, B,       I,
-                            H,  P, reverse, lens.defined() ? lens.data<int64_t>() : nullptr};
+  const cpu::RnnShape shape{
+      md, T, B, I, H, P, reverse, lens.defined() ? lens.data<int64_t>() : nullptr, grad};
   dispatch_floating(dt, "rnn_layer", [&](auto tag) {
     using S = typename decltype(tag)::type;
     cpu::rnn_forward<S>(shape, weights<S>(wih, whh, bih, bhh, whr), xc.data<S>(), h0c.data<S>(),
                         ptr<S>(c0c), y.data<S>(), h_n.data<S>(), mut<S>(c_n), sv.view<S>());
   });
   TensorList outs = lstm ? TensorList{y, h_n, c_n} : TensorList{y, h_n};
-  const TensorList ins{x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr};
-  if (!autograd::any_needs_grad(ins)) return outs;
+  if (!grad) return outs;
 
   bool req[8];
   for (int i = 0; i < 8; ++i) req[i] = ins[i].defined() && ins[i].requires_grad();

@@ -47,6 +47,10 @@ void fill_rows(T* c, int64_t m, int64_t n, const T* bias) {
 // Rows per chunk of a gate pass: about 4096 gate values per chunk.
 int64_t row_grain(int64_t gh) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(gh, 1)); }
 
+// The step whose slot of the (T, B, .) saved buffers step t writes: t, or 0 when forward keeps
+// no history (RnnShape::keep_history).
+int64_t saved_step(const RnnShape& s, int64_t t) { return s.keep_history ? t : 0; }
+
 bool active(const RnnShape& s, int64_t t, int64_t b) {
   return s.lengths == nullptr || t < s.lengths[b];
 }
@@ -78,7 +82,7 @@ void step_forward_rows(const RnnShape& s, const RnnGateKernels<T>& k, int64_t t,
                        int64_t b1, Units u, bool add_input, T* g_t, const T* hg, int64_t ldhg,
                        const T* bx, const T* bhn, T* h, T* c, T* y_t, const RnnSaved<T>& sv) {
   const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H, n = u.size();
-  const int64_t R = s.P > 0 ? s.P : H, row0 = t * s.B;
+  const int64_t R = s.P > 0 ? s.P : H, row0 = saved_step(s, t) * s.B;
   const GateIn in = add_input ? GateIn::Add : GateIn::Set;
   const T* bxu = bx + u.j0;
   for (int64_t b = b0; b < b1; ++b) {
@@ -295,17 +299,18 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
       const int64_t t = t_of(step);
       const T* ap_cur = ap[step & 1].data();
       T* ap_next = ap[(step + 1) & 1].data();
-      T* g_t = sv.gates + t * B * GH;
+      const int64_t ts = saved_step(s, t);
+      T* g_t = sv.gates + (fold ? ts : t) * B * GH;  // GRU's holds every step's x W_ih^T
       T* y_t = y + t * B * R;
       if (u.size() > 0) {
-        if (P > 0) std::memcpy(sv.hprev + t * B * R, h.data(), sizeof(T) * B * R);
+        if (P > 0) std::memcpy(sv.hprev + ts * B * R, h.data(), sizeof(T) * B * R);
         wt[tid]->multiply_packed(B, ap_cur, T(0), hg[tid].data(), ldhg);
         parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
           step_forward_rows<T>(s, gates, t, b0, b1, u, !fold, g_t, hg[tid].data(), ldhg, bx.data(),
                                bhn.data(), h.data(), c.data(), y_t, sv);
         });
         if (P > 0) {  // h = W_hr m for the rows that ran this step (one thread: nt == 1)
-          whr_t->multiply(B, sv.m + t * B * H, H, 1, T(0), proj.data(), P);
+          whr_t->multiply(B, sv.m + ts * B * H, H, 1, T(0), proj.data(), P);
           for (int64_t b = 0; b < B; ++b) {
             T* yb = y_t + b * R;
             if (active(s, t, b)) {
