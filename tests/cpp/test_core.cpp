@@ -1,9 +1,12 @@
 // Core C++ tests: shapes/strides, allocator reuse, dtype promotion, elementwise broadcasting,
-// autograd (accumulation, saved-tensor versions, double backward), thread-count determinism.
+// autograd (accumulation, saved-tensor versions, double backward), thread-count determinism,
+// the parallel_region barrier.
+#include <atomic>
 #include <cmath>
 #include <vector>
 
 #include "axonite/axonite.h"
+#include "axonite/core/parallel.h"
 #include "testing.h"
 
 using namespace ax;
@@ -144,6 +147,27 @@ TEST(thread_count_does_not_change_results) {
   for (int64_t i = 0; i < n; ++i) same &= r1.data<float>()[i] == r2.data<float>()[i];
   CHECK(same);
   CHECK(s1.data<float>()[0] == s2.data<float>()[0]);
+}
+
+// Every thread publishes round r before the barrier; after it, each must see every other
+// thread's round r (or later): a barrier that let a thread through early, or that did not order
+// the writes, fails this within a few of the 200000 rounds.
+TEST(region_barrier_orders_every_round) {
+  constexpr int kRounds = 200000;
+  std::atomic<int> slots[2] = {0, 0};
+  std::atomic<bool> late{false};
+  std::atomic<int> team{0};
+  parallel_region(2, [&](int tid, int nt) {
+    team.store(nt);
+    for (int r = 1; r <= kRounds; ++r) {
+      slots[tid].store(r, std::memory_order_relaxed);
+      region_barrier();
+      for (int j = 0; j < nt; ++j)
+        if (slots[j].load(std::memory_order_relaxed) < r) late.store(true);
+    }
+  });
+  CHECK(team.load() == 2);  // the test machines have two cores
+  CHECK(!late.load());
 }
 
 TEST_MAIN()

@@ -2,7 +2,10 @@
 // interrupt flag (Note [Interrupts], parallel.h).
 #include "axonite/core/parallel.h"
 
+#include <emmintrin.h>
+
 #include <atomic>
+#include <thread>
 
 #include "axonite/core/check.h"
 #include "axonite/core/thread_pool.h"
@@ -15,6 +18,30 @@ std::atomic<int> g_threads{0};
 namespace detail {
 static_assert(std::atomic<bool>::is_always_lock_free, "the interrupt flag is set in a handler");
 std::atomic<bool> g_interrupt{false};
+
+thread_local SpinBarrier* t_region_barrier = nullptr;
+
+// Note [Region barrier] (parallel.h). The last thread to arrive resets the count, then opens the
+// round; a waiter sees the new round only after the reset, so its next arrival counts afresh.
+void SpinBarrier::wait() {
+  const uint32_t round = round_.load(std::memory_order_acquire);
+  if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 ==
+      team_.load(std::memory_order_relaxed)) {
+    arrived_.store(0, std::memory_order_relaxed);
+    round_.store(round + 1, std::memory_order_release);
+    return;
+  }
+  // About 100 us of pause instructions (some 140 cycles each here) covers the imbalance of a
+  // step; past that the team mate is probably off the core, so give it ours between polls.
+  constexpr int kPausePolls = 2500;
+  for (int i = 0; round_.load(std::memory_order_acquire) == round; ++i) {
+    if (i < kPausePolls) {
+      _mm_pause();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
 }  // namespace detail
 
 int get_num_threads() {

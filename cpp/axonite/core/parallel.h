@@ -81,12 +81,40 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& f) {
 // inside another region. f must not throw (there is no one to catch it inside the region) and
 // every thread must reach the same barriers; the caller polls interrupts at a point all threads
 // agree on (see rnn.cpp).
+namespace detail {
+// Note [Region barrier]: a recurrent time loop meets at a barrier every step, tens of
+// microseconds apart. OpenMP's barrier spins only as long as GOMP_SPINCOUNT (kept short, see
+// python/axonite/_openmp.py) and then sleeps in the kernel, so a thread that arrives a little
+// early sleeps and its wake-up costs more than the step: a 2-thread char_lm step made 90
+// context switches. This barrier spins with pause instructions, then yields the core between
+// polls (so a descheduled team mate can run), and never sleeps; it lives only as long as one
+// parallel_region, so the spinning stays inside the loop that asked for it.
+class SpinBarrier {
+ public:
+  void set_team(int n) { team_.store(n, std::memory_order_relaxed); }
+  void wait();
+
+ private:
+  std::atomic<int> team_{1}, arrived_{0};
+  std::atomic<uint32_t> round_{0};
+};
+// The barrier of the parallel_region the calling thread is in (null outside one).
+extern thread_local SpinBarrier* t_region_barrier;
+}  // namespace detail
+
 template <class F>
 void parallel_region(int threads, const F& f) {
 #if AXONITE_WITH_OPENMP
   if (threads > 1 && !in_parallel_region()) {
+    detail::SpinBarrier barrier;
 #pragma omp parallel num_threads(threads)
-    f(omp_get_thread_num(), omp_get_num_threads());
+    {
+      // Every thread stores the same team size before its first wait.
+      barrier.set_team(omp_get_num_threads());
+      detail::t_region_barrier = &barrier;
+      f(omp_get_thread_num(), omp_get_num_threads());
+      detail::t_region_barrier = nullptr;
+    }
     return;
   }
 #endif
@@ -96,9 +124,7 @@ void parallel_region(int threads, const F& f) {
 
 // Waits for every thread of the enclosing parallel_region (a no-op with one thread).
 inline void region_barrier() {
-#if AXONITE_WITH_OPENMP
-#pragma omp barrier
-#endif
+  if (detail::t_region_barrier != nullptr) detail::t_region_barrier->wait();
 }
 
 }  // namespace ax
