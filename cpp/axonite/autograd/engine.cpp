@@ -79,9 +79,8 @@ void add_into(Tensor& slot, Tensor g) {
     slot = std::move(g);
     return;
   }
-  const bool owned = slot.impl_ptr().use_count() == 1 && slot.storage().use_count() == 1 &&
-                     slot.is_contiguous() && slot.offset() == 0;
-  if (!grad_enabled() && owned && slot.sizes() == g.sizes() && slot.dtype() == g.dtype()) {
+  if (!grad_enabled() && sole_owner(slot) && slot.sizes() == g.sizes() &&
+      slot.dtype() == g.dtype()) {
     add_(slot, g);
   } else {
     slot = add(slot, g);

@@ -57,12 +57,10 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
   if (!cur.defined()) {
     // Keep the incoming buffer when nobody else can see it; otherwise copy, so that a later
     // in-place accumulation cannot write through a shared or broadcast (stride-0) view.
-    const bool exclusive = g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 &&
-                           g.is_contiguous() && g.offset() == 0;
     if (grad_enabled()) {
       leaf_->grad = g;
     } else {
-      leaf_->grad = exclusive ? g.detach() : clone(g);
+      leaf_->grad = sole_owner(g) ? g.detach() : clone(g);
     }
   } else if (grad_enabled()) {
     leaf_->grad = add(cur, g);
@@ -70,6 +68,11 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
     add_(cur, g);
   }
   return {};
+}
+
+bool sole_owner(const Tensor& t) {
+  return t.impl_ptr().use_count() == 1 && t.storage().use_count() == 1 && t.is_contiguous() &&
+         t.offset() == 0;
 }
 
 Edge gradient_edge(const Tensor& t) {

@@ -82,6 +82,10 @@ class AccumulateGrad final : public Node {
 // The edge a gradient for `t` must flow into: its grad_fn, or its (shared) AccumulateGrad.
 Edge gradient_edge(const Tensor& t);
 
+// True when nothing else references t (its TensorImpl or its storage) and it is contiguous from
+// offset 0: a gradient buffer the engine may keep or write into without anyone else seeing it.
+bool sole_owner(const Tensor& t);
+
 // Note [Saved tensors]
 // A backward closure keeps what it needs in SavedTensor objects. An op's own output is kept as
 // a detached alias only (holding its node would be a cycle output -> node -> output); since an

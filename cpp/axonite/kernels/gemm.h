@@ -18,6 +18,13 @@ void gemm_f64(int64_t m, int64_t n, int64_t k, double alpha, const double* a, in
               int64_t a_cs, const double* b, int64_t b_rs, int64_t b_cs, double beta, double* c,
               int64_t ldc);
 
+// gemm_f32 / gemm_f64 chosen by overload, for code templated on the element type.
+void gemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t a_rs, int64_t a_cs,
+          const float* b, int64_t b_rs, int64_t b_cs, float beta, float* c, int64_t ldc);
+void gemm(int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t a_rs,
+          int64_t a_cs, const double* b, int64_t b_rs, int64_t b_cs, double beta, double* c,
+          int64_t ldc);
+
 // Name of the kernel family gemm_f32/gemm_f64 dispatch to: "avx512", "avx2" or "generic".
 const char* gemm_isa();
 

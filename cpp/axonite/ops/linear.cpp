@@ -5,8 +5,6 @@
 // differentiable ops so double backward works.
 #include "axonite/ops/linear.h"
 
-#include <type_traits>
-
 #include "axonite/autograd/record.h"
 #include "axonite/kernels/gemm.h"
 #include "axonite/kernels/normalization.h"
@@ -33,16 +31,6 @@ Mat as_rows(const Tensor& x, int64_t rows, int64_t cols) {
   if (view_strides(x, Dims{rows, cols}, &st)) return {x, rows, cols, st[0], st[1]};
   Tensor c = contiguous(x.detach());
   return {c, rows, cols, cols, 1};
-}
-
-template <class T>
-void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs, const T* b,
-          int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t ldc) {
-  if constexpr (std::is_same_v<T, float>) {
-    cpu::gemm_f32(m, n, k, 1.0f, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
-  } else {
-    cpu::gemm_f64(m, n, k, 1.0, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
-  }
 }
 
 // Rows of a (*, n) shape: the product of its leading dims (1 for a vector).
@@ -100,8 +88,8 @@ Tensor linear_raw(const Tensor& x, const Tensor& w, const Tensor& b) {
       k.fill_rows(yp, M, out, &zero, 0);
     }
     if (in > 0)
-      gemm<T>(M, out, in, a.t.data<T>(), a.rs, a.cs, w.data<T>(), w.strides()[1], w.strides()[0],
-              beta, yp, out);
+      cpu::gemm(M, out, in, T(1), a.t.data<T>(), a.rs, a.cs, w.data<T>(), w.strides()[1],
+                w.strides()[0], beta, yp, out);
   });
   return y;
 }
@@ -119,8 +107,8 @@ TensorList linear_backward_raw(const Tensor& g, const Tensor& x, const Tensor& w
       gx = Tensor::empty(xs, g.dtype());
       if (M > 0 && in > 0) {
         if (out > 0) {
-          gemm<T>(M, in, out, gp, gm.rs, gm.cs, w.data<T>(), w.strides()[0], w.strides()[1], T(0),
-                  gx.data<T>(), in);
+          cpu::gemm(M, in, out, T(1), gp, gm.rs, gm.cs, w.data<T>(), w.strides()[0], w.strides()[1],
+                    T(0), gx.data<T>(), in);
         } else {
           const T zero = T(0);
           cpu::norm_kernels<T>().fill_rows(gx.data<T>(), M, in, &zero, 0);
@@ -132,8 +120,8 @@ TensorList linear_backward_raw(const Tensor& g, const Tensor& x, const Tensor& w
       if (out > 0 && in > 0) {
         const Mat xm = as_rows(x, M, in);
         if (M > 0) {
-          gemm<T>(out, in, M, gp, gm.cs, gm.rs, xm.t.data<T>(), xm.rs, xm.cs, T(0), gw.data<T>(),
-                  in);
+          cpu::gemm(out, in, M, T(1), gp, gm.cs, gm.rs, xm.t.data<T>(), xm.rs, xm.cs, T(0),
+                    gw.data<T>(), in);
         } else {
           const T zero = T(0);
           cpu::norm_kernels<T>().fill_rows(gw.data<T>(), out, in, &zero, 0);

@@ -3,8 +3,6 @@
 // create_graph).
 #include "axonite/ops/rnn_cell.h"
 
-#include <type_traits>
-
 #include "axonite/autograd/record.h"
 #include "axonite/kernels/gemm.h"
 #include "axonite/kernels/normalization.h"
@@ -68,17 +66,6 @@ const T* ptr(const Tensor& t) {
   return t.defined() ? t.data<T>() : nullptr;
 }
 
-template <class T>
-void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs, const T* b,
-          int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t ldc) {
-  if (m == 0 || n == 0 || k == 0) return;
-  if constexpr (std::is_same_v<T, float>) {
-    cpu::gemm_f32(m, n, k, 1.0f, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
-  } else {
-    cpu::gemm_f64(m, n, k, 1.0, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
-  }
-}
-
 // out (N, G*H) = bias (zero when undefined) broadcast over the rows.
 template <class T>
 void fill_bias(T* out, int64_t N, int64_t GH, const Tensor& bias) {
@@ -90,8 +77,8 @@ void fill_bias(T* out, int64_t N, int64_t GH, const Tensor& bias) {
 // out (N, G*H) += a (N, K) w^T, w (G*H, K); both read through their strides.
 template <class T>
 void add_a_wt(T* out, const Tensor& a, const Tensor& w) {
-  gemm<T>(a.size(0), w.size(0), a.size(1), a.data<T>(), a.strides()[0], a.strides()[1], w.data<T>(),
-          w.strides()[1], w.strides()[0], T(1), out, w.size(0));
+  cpu::gemm(a.size(0), w.size(0), a.size(1), T(1), a.data<T>(), a.strides()[0], a.strides()[1],
+            w.data<T>(), w.strides()[1], w.strides()[0], T(1), out, w.size(0));
 }
 
 // The gradients that flow from the pre-activation gradient dg (N, G*H) of a product a w^T:
@@ -101,16 +88,12 @@ void product_grads(const T* dg, int64_t N, const Tensor& a, const Tensor& w, con
                    T beta, const Tensor& dw) {
   const int64_t GH = w.size(0), K = w.size(1);
   if (da.defined())
-    gemm<T>(N, K, GH, dg, GH, 1, w.data<T>(), w.strides()[0], w.strides()[1], beta, da.data<T>(),
-            K);
-  if (dw.defined()) {
-    if (N == 0) {
-      fill_bias<T>(dw.data<T>(), GH, K, Tensor());
-    } else {
-      gemm<T>(GH, K, N, dg, 1, GH, a.data<T>(), a.strides()[0], a.strides()[1], T(0), dw.data<T>(),
-              K);
-    }
-  }
+    cpu::gemm(N, K, GH, T(1), dg, GH, 1, w.data<T>(), w.strides()[0], w.strides()[1], beta,
+              da.data<T>(), K);
+  // N == 0 (an empty batch) makes dw zero: GEMM with k = 0 only scales C by beta.
+  if (dw.defined())
+    cpu::gemm(GH, K, N, T(1), dg, 1, GH, a.data<T>(), a.strides()[0], a.strides()[1], T(0),
+              dw.data<T>(), K);
 }
 
 // Column sums of dg (N, G*H) -> (G*H,).

@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <type_traits>
 
 #include "axonite/core/cpu_features.h"
 #include "axonite/core/parallel.h"
@@ -172,16 +171,6 @@ void valid_range(int64_t in, int64_t out, int64_t s, int64_t off, int64_t* lo, i
   h = h > out ? out : (h < l ? l : h);
   *lo = l;
   *hi = h;
-}
-
-template <class T>
-void gemm_t(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs, const T* b,
-            int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t ldc) {
-  if constexpr (std::is_same_v<T, float>) {
-    gemm_f32(m, n, k, 1.0f, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
-  } else {
-    gemm_f64(m, n, k, 1.0, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
-  }
 }
 
 template <class T>
@@ -618,7 +607,7 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
           for (int64_t i = 0; i < ni; ++i)
             im2col_rows(g, x + ((nb + i) * g.c + gi * Cg) * in_s, Cg, 0, g.out[0] * g.out[1],
                         col + i * out_s, cols);
-          gemm_t<T>(OCg, cols, CgK, w + gi * OCg * CgK, CgK, 1, col, cols, 1, T(0), st, cols);
+          gemm(OCg, cols, CgK, T(1), w + gi * OCg * CgK, CgK, 1, col, cols, 1, T(0), st, cols);
           scatter_planes(g, st, b, nb, ni, gi, y);
         }
       }
@@ -645,13 +634,13 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
           beta = T(1);
         }
         if (pw) {
-          gemm_t<T>(OCg, out_s, CgK, wg, CgK, 1, xg, in_s, 1, beta, yg, out_s);
+          gemm(OCg, out_s, CgK, T(1), wg, CgK, 1, xg, in_s, 1, beta, yg, out_s);
           continue;
         }
         for (int64_t r0 = 0; r0 < rows; r0 += tr) {
           const int64_t r1 = r0 + tr < rows ? r0 + tr : rows, cols = (r1 - r0) * OW;
           im2col_rows(g, xg, Cg, r0, r1, col);
-          gemm_t<T>(OCg, cols, CgK, wg, CgK, 1, col, cols, 1, beta, yg + r0 * OW, out_s);
+          gemm(OCg, cols, CgK, T(1), wg, CgK, 1, col, cols, 1, beta, yg + r0 * OW, out_s);
         }
       }
     }
@@ -744,7 +733,7 @@ void conv_backward_input(const ConvGeom& g, const T* gy, const T* w, const T* b,
         for (int64_t gi = 0; gi < G; ++gi) {
           gather_planes(g, gy, nb, ni, gi, st);
           // col (CgK, cols) = w_g^T (CgK, OCg) @ st (OCg, cols)
-          gemm_t<T>(CgK, cols, OCg, w + gi * OCg * CgK, 1, CgK, st, cols, 1, T(0), col, cols);
+          gemm(CgK, cols, OCg, T(1), w + gi * OCg * CgK, 1, CgK, st, cols, 1, T(0), col, cols);
           for (int64_t i = 0; i < ni; ++i)
             col2im_rows(g, col + i * out_s, Cg, 0, rows, gx + ((nb + i) * g.c + gi * Cg) * in_s,
                         cols);
@@ -770,12 +759,12 @@ void conv_backward_input(const ConvGeom& g, const T* gy, const T* w, const T* b,
         const T* wg = w + gi * OCg * CgK;
         T* gxg = gxn + gi * Cg * in_s;
         if (pw) {  // gx_g (Cg, S) += w_g^T (Cg, OCg) @ gy_g (OCg, S)
-          gemm_t<T>(Cg, out_s, OCg, wg, 1, CgK, gyg, out_s, 1, T(1), gxg, in_s);
+          gemm(Cg, out_s, OCg, T(1), wg, 1, CgK, gyg, out_s, 1, T(1), gxg, in_s);
           continue;
         }
         for (int64_t r0 = 0; r0 < rows; r0 += tr) {
           const int64_t r1 = r0 + tr < rows ? r0 + tr : rows, cols = (r1 - r0) * OW;
-          gemm_t<T>(CgK, cols, OCg, wg, 1, CgK, gyg + r0 * OW, out_s, 1, T(0), col, cols);
+          gemm(CgK, cols, OCg, T(1), wg, 1, CgK, gyg + r0 * OW, out_s, 1, T(0), col, cols);
           col2im_rows(g, col, Cg, r0, r1, gxg);
         }
       }
@@ -911,8 +900,8 @@ void conv_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
             im2col_rows(g, x + ((nb + i) * g.c + gi * Cg) * in_s, Cg, 0, rows, col + i * out_s,
                         cols);
           gather_planes(g, gy, nb, ni, gi, st);
-          gemm_t<T>(OCg, CgK, cols, st, cols, 1, col, 1, cols, nb == n0 ? T(0) : T(1),
-                    acc + gi * OCg * CgK, CgK);
+          gemm(OCg, CgK, cols, T(1), st, cols, 1, col, 1, cols, nb == n0 ? T(0) : T(1),
+               acc + gi * OCg * CgK, CgK);
         }
       }
       return;
@@ -924,14 +913,15 @@ void conv_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
           const T* gyg = gy + (n * g.oc + gi * OCg) * out_s;
           T* gwg = acc + gi * OCg * CgK;
           if (pw) {  // gw_g (OCg, Cg) (+)= gy_g (OCg, S) @ x_g^T (S, Cg)
-            gemm_t<T>(OCg, CgK, out_s, gyg, out_s, 1, xg, 1, in_s, n == n0 ? T(0) : T(1), gwg, CgK);
+            gemm(OCg, CgK, out_s, T(1), gyg, out_s, 1, xg, 1, in_s, n == n0 ? T(0) : T(1), gwg,
+                 CgK);
             continue;
           }
           for (int64_t r0 = 0; r0 < rows; r0 += tr) {
             const int64_t r1 = r0 + tr < rows ? r0 + tr : rows, cols = (r1 - r0) * OW;
             im2col_rows(g, xg, Cg, r0, r1, col);
             const T beta = n == n0 && r0 == 0 ? T(0) : T(1);
-            gemm_t<T>(OCg, CgK, cols, gyg + r0 * OW, out_s, 1, col, 1, cols, beta, gwg, CgK);
+            gemm(OCg, CgK, cols, T(1), gyg + r0 * OW, out_s, 1, col, 1, cols, beta, gwg, CgK);
           }
         }
       }

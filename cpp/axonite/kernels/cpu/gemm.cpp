@@ -696,6 +696,16 @@ void gemm_f64(int64_t m, int64_t n, int64_t k, double alpha, const double* a, in
   gemm_detail::gemm_f64_isa(cpu_isa(), m, n, k, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
 }
 
+void gemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t a_rs, int64_t a_cs,
+          const float* b, int64_t b_rs, int64_t b_cs, float beta, float* c, int64_t ldc) {
+  gemm_f32(m, n, k, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
+}
+void gemm(int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t a_rs,
+          int64_t a_cs, const double* b, int64_t b_rs, int64_t b_cs, double beta, double* c,
+          int64_t ldc) {
+  gemm_f64(m, n, k, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
+}
+
 const char* gemm_isa() { return isa_name(cpu_isa()); }
 
 }  // namespace ax::cpu

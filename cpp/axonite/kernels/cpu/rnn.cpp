@@ -13,7 +13,6 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
-#include <type_traits>
 #include <vector>
 
 #include "axonite/core/parallel.h"
@@ -24,18 +23,6 @@
 
 namespace ax::cpu {
 namespace {
-
-// C (m, n; row stride ldc) = A (m, k) B (k, n) + beta C, A and B read through strides.
-template <class T>
-void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs, const T* b,
-          int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  if constexpr (std::is_same_v<T, float>) {
-    gemm_f32(m, n, k, 1.0f, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
-  } else {
-    gemm_f64(m, n, k, 1.0, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc);
-  }
-}
 
 // Every row of c (m, n) set to bias (n,), or to zero when bias is null.
 template <class T>
@@ -246,7 +233,7 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
   const bool fold = s.mode != RnnMode::Gru;
   const int64_t KX = fold ? I : 0, K = KX + R;  // A's columns: x_t (KX), then h (R)
   if (!fold && I > 0) {
-    gemm<T>(TB, GH, I, x, I, 1, w.w_ih, 1, I, T(0), sv.gates, GH);
+    gemm(TB, GH, I, T(1), x, I, 1, w.w_ih, 1, I, T(0), sv.gates, GH);
   } else if (!fold) {
     fill_rows<T>(sv.gates, TB, GH, nullptr);
   }
@@ -418,9 +405,10 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   if (gr.dh0) std::copy(dh.begin(), dh.end(), gr.dh0);
   if (gr.dc0 && lstm) std::copy(dc.begin(), dc.end(), gr.dc0);
   // Everything else is one GEMM (or column sum) over all T*B rows.
-  if (gr.dx && s.I > 0) gemm<T>(TB, s.I, GH, dG.data(), GH, 1, w.w_ih, s.I, 1, T(0), gr.dx, s.I);
-  if (gr.dw_ih && s.I > 0) gemm<T>(GH, s.I, TB, dG.data(), 1, GH, x, s.I, 1, T(0), gr.dw_ih, s.I);
-  if (gr.dw_hh) gemm<T>(GH, R, TB, dHG, 1, GH, sv.hprev, R, 1, T(0), gr.dw_hh, R);
+  if (gr.dx && s.I > 0) gemm(TB, s.I, GH, T(1), dG.data(), GH, 1, w.w_ih, s.I, 1, T(0), gr.dx, s.I);
+  if (gr.dw_ih && s.I > 0)
+    gemm(GH, s.I, TB, T(1), dG.data(), 1, GH, x, s.I, 1, T(0), gr.dw_ih, s.I);
+  if (gr.dw_hh) gemm(GH, R, TB, T(1), dHG, 1, GH, sv.hprev, R, 1, T(0), gr.dw_hh, R);
   const auto& nk = norm_kernels<T>();
   if (gr.db_ih) nk.column_sums(dG.data(), TB, GH, GH, 1, gr.db_ih);
   if (gr.db_hh && gr.db_ih && !gru) {
@@ -428,7 +416,7 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   } else if (gr.db_hh) {
     nk.column_sums(dHG, TB, GH, GH, 1, gr.db_hh);
   }
-  if (gr.dw_hr && P > 0) gemm<T>(P, H, TB, dht_buf.data(), 1, P, sv.m, H, 1, T(0), gr.dw_hr, H);
+  if (gr.dw_hr && P > 0) gemm(P, H, TB, T(1), dht_buf.data(), 1, P, sv.m, H, 1, T(0), gr.dw_hr, H);
 }
 
 template void rnn_forward<float>(const RnnShape&, const RnnWeights<float>&, const float*,
