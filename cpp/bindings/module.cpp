@@ -32,12 +32,14 @@ void on_sigint(int sig, siginfo_t* info, void* ctx) {
 // Only Python's default handler turns SIGINT into KeyboardInterrupt. A program that installed
 // its own (say, to stop training after the current step) keeps its calls running to the end.
 // Called with the GIL held; the objects are leaked on purpose (no teardown at interpreter exit).
+// Asks the C module `_signal`: `signal.getsignal` wraps the same answer in an enum lookup that
+// cost several microseconds per call, paid by every long kernel call.
 bool python_sigint_is_default() {
   static py::object* getsignal = nullptr;
   static py::object* default_handler = nullptr;
   try {
     if (getsignal == nullptr) {
-      py::module_ sig = py::module_::import("signal");
+      py::module_ sig = py::module_::import("_signal");
       getsignal = new py::object(sig.attr("getsignal"));
       default_handler = new py::object(sig.attr("default_int_handler"));
     }

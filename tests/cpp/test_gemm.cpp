@@ -305,6 +305,41 @@ void gemv_kernels() {
 TEST(gemm_f32_gemv_kernels) { gemv_kernels<float>(); }
 TEST(gemm_f64_gemv_kernels) { gemv_kernels<double>(); }
 
+// The transposing pack of every ISA level called directly: every lane count up to 33 (a
+// partial, full and over-full vector of lanes) by every step count up to 40, into panels of
+// width 14, 16 and 32 (mr and nr of the kernel families). The source has NaN between its rows;
+// the output has a sentinel in the lanes the pack must not touch and past the panel's end.
+template <class T>
+void transpose_kernels() {
+  const T nan = std::numeric_limits<T>::quiet_NaN(), sentinel = T(12345);
+  for (Isa isa : isas()) {
+    const gd::KernelDesc<T> kd = kernel_desc(isa, T());
+    for (int w : {14, 16, 32})
+      for (int64_t lanes = 1; lanes <= w; ++lanes)
+        for (int64_t kc = 1; kc <= 40; ++kc) {
+          const int64_t ld = kc + 3;
+          std::vector<T> src(static_cast<size_t>(lanes * ld), nan);
+          for (int64_t l = 0; l < lanes; ++l)
+            for (int64_t p = 0; p < kc; ++p) src[l * ld + p] = static_cast<T>(l * 100 + p);
+          std::vector<T> out(static_cast<size_t>(kc * w + 20), sentinel);
+          kd.transpose(lanes, kc, src.data(), ld, w, out.data());
+          bool ok = true;
+          for (int64_t i = 0; i < static_cast<int64_t>(out.size()) && ok; ++i) {
+            const int64_t p = i / w, l = i % w;
+            const T want = p < kc && l < lanes ? static_cast<T>(l * 100 + p) : sentinel;
+            ok = out[i] == want;
+          }
+          if (!ok)
+            std::fprintf(stderr, "transpose mismatch %s isa=%s w=%d lanes=%lld kc=%lld\n",
+                         sizeof(T) == 4 ? "f32" : "f64", ax::isa_name(isa), w,
+                         static_cast<long long>(lanes), static_cast<long long>(kc));
+          CHECK(ok);
+        }
+  }
+}
+TEST(gemm_f32_transpose_kernels) { transpose_kernels<float>(); }
+TEST(gemm_f64_transpose_kernels) { transpose_kernels<double>(); }
+
 // m == 1 and n == 1 through the dispatcher. m == 1: x = A's row (contiguous or strided), B
 // row-major / padded (rows form), column-major (cols form) or strided (direct fallback). n == 1:
 // x = B's column (contiguous or strided), A column-major (rows form of A^T), row-major / padded

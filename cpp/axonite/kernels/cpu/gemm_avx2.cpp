@@ -135,12 +135,28 @@ void kernel(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T
 // Blocking (measured): A micro-panel (6 x kc) + B micro-panel (kc x 16) fit in L1 together
 // (9 + 24 KiB for f32); the mc x kc A block stays in L2.
 KernelDesc<float> avx2_desc_f32() {
-  return {&kernel<VF32, 6, 2, false>, &kernel<VF32, 6, 2, true>, 6, 16, 384, 96, 1024,
-          &gemv_rows<VF32, 8>,        &gemv_cols<VF32>};
+  return {&kernel<VF32, 6, 2, false>,
+          &kernel<VF32, 6, 2, true>,
+          6,
+          16,
+          384,
+          96,
+          1024,
+          &gemv_rows<VF32, 8>,
+          &gemv_cols<VF32>,
+          &transpose_pack_sse};
 }
 KernelDesc<double> avx2_desc_f64() {
-  return {&kernel<VF64, 6, 2, false>, &kernel<VF64, 6, 2, true>, 6, 8, 256, 96, 1024,
-          &gemv_rows<VF64, 8>,        &gemv_cols<VF64>};
+  return {&kernel<VF64, 6, 2, false>,
+          &kernel<VF64, 6, 2, true>,
+          6,
+          8,
+          256,
+          96,
+          1024,
+          &gemv_rows<VF64, 8>,
+          &gemv_cols<VF64>,
+          &transpose_pack_sse};
 }
 
 }  // namespace ax::cpu::gemm_detail

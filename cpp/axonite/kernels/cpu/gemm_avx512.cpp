@@ -152,6 +152,111 @@ void kernel(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T
   kernel_rows<VT, NV, 4, AROW>(k, a, as, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
 }
 
+// ---- Transposing pack (TransposeKernel in gemm_kernels.h) --------------------------------------
+// In-register transposes of one full vector per source lane: 16x16 floats in four shuffle stages
+// (32-bit and 64-bit interleaves within 128-bit lanes, then two 128-bit lane shuffles), 8x8
+// doubles in three. Each source row is read a cache line at a time, where 4x4 SSE blocks read
+// 16 bytes per row and per block. The shuffles go through their zero-masked forms with a full
+// mask (the same instructions): GCC 12's plain forms start from _mm512_undefined_*, which trips
+// -Wmaybe-uninitialized.
+constexpr __mmask16 kAll16 = 0xffff;
+constexpr __mmask8 kAll8 = 0xff;
+inline __m512 unpacklo(__m512 a, __m512 b) { return _mm512_maskz_unpacklo_ps(kAll16, a, b); }
+inline __m512 unpackhi(__m512 a, __m512 b) { return _mm512_maskz_unpackhi_ps(kAll16, a, b); }
+inline __m512d unpacklo(__m512d a, __m512d b) { return _mm512_maskz_unpacklo_pd(kAll8, a, b); }
+inline __m512d unpackhi(__m512d a, __m512d b) { return _mm512_maskz_unpackhi_pd(kAll8, a, b); }
+template <int kImm>
+__m512 lanes4(__m512 a, __m512 b) {
+  return _mm512_maskz_shuffle_f32x4(kAll16, a, b, kImm);
+}
+template <int kImm>
+__m512d lanes4(__m512d a, __m512d b) {
+  return _mm512_maskz_shuffle_f64x2(kAll8, a, b, kImm);
+}
+
+inline void transpose_tile(__m512* r) {
+  __m512 t[16];
+#pragma GCC unroll 8
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = unpacklo(r[i], r[i + 1]);
+    t[i + 1] = unpackhi(r[i], r[i + 1]);
+  }
+  // Within each 128-bit lane L, u[4g + c] holds column 4L + c of rows 4g..4g+3.
+  __m512 u[16];
+#pragma GCC unroll 4
+  for (int g = 0; g < 4; ++g) {
+    const __m512d a0 = _mm512_castps_pd(t[4 * g]), a1 = _mm512_castps_pd(t[4 * g + 1]);
+    const __m512d b0 = _mm512_castps_pd(t[4 * g + 2]), b1 = _mm512_castps_pd(t[4 * g + 3]);
+    u[4 * g] = _mm512_castpd_ps(unpacklo(a0, b0));
+    u[4 * g + 1] = _mm512_castpd_ps(unpackhi(a0, b0));
+    u[4 * g + 2] = _mm512_castpd_ps(unpacklo(a1, b1));
+    u[4 * g + 3] = _mm512_castpd_ps(unpackhi(a1, b1));
+  }
+#pragma GCC unroll 4
+  for (int c = 0; c < 4; ++c) {
+    const __m512 v0 = lanes4<0x88>(u[c], u[4 + c]);  // columns c, 8 + c of rows 0-7
+    const __m512 v1 = lanes4<0xdd>(u[c], u[4 + c]);  // columns 4 + c, 12 + c
+    const __m512 w0 = lanes4<0x88>(u[8 + c], u[12 + c]);
+    const __m512 w1 = lanes4<0xdd>(u[8 + c], u[12 + c]);
+    r[c] = lanes4<0x88>(v0, w0);
+    r[8 + c] = lanes4<0xdd>(v0, w0);
+    r[4 + c] = lanes4<0x88>(v1, w1);
+    r[12 + c] = lanes4<0xdd>(v1, w1);
+  }
+}
+
+inline void transpose_tile(__m512d* r) {
+  __m512d t[8];
+#pragma GCC unroll 4
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = unpacklo(r[i], r[i + 1]);  // lane L: column 2L of rows i, i + 1
+    t[i + 1] = unpackhi(r[i], r[i + 1]);
+  }
+#pragma GCC unroll 2
+  for (int c = 0; c < 2; ++c) {
+    const __m512d s0 = lanes4<0x88>(t[c], t[2 + c]);  // columns c, 4 + c
+    const __m512d s1 = lanes4<0xdd>(t[c], t[2 + c]);  // columns 2 + c, 6 + c
+    const __m512d s4 = lanes4<0x88>(t[4 + c], t[6 + c]);
+    const __m512d s5 = lanes4<0xdd>(t[4 + c], t[6 + c]);
+    r[c] = lanes4<0x88>(s0, s4);
+    r[4 + c] = lanes4<0xdd>(s0, s4);
+    r[2 + c] = lanes4<0x88>(s1, s5);
+    r[6 + c] = lanes4<0xdd>(s1, s5);
+  }
+}
+
+// Steps are walked in tiles of kW, each covering every lane, so the packed output is written
+// sequentially; edge tiles mask their loads (columns) and stores (lanes) instead of going scalar.
+template <class VT>
+void transpose_pack(int64_t lanes, int64_t kc, const typename VT::T* src, int64_t ld, int w,
+                    typename VT::T* out) {
+  using V = typename VT::V;
+  constexpr int kW = VT::kW;
+  for (int64_t p0 = 0; p0 < kc; p0 += kW) {
+    const int nc = static_cast<int>(kc - p0 < kW ? kc - p0 : kW);
+    const typename VT::M cm = VT::mask(nc);
+    for (int64_t l0 = 0; l0 < lanes; l0 += kW) {
+      const int nl = static_cast<int>(lanes - l0 < kW ? lanes - l0 : kW);
+      const typename VT::T* s = src + l0 * ld + p0;
+      V r[kW];
+#pragma GCC unroll 16
+      for (int i = 0; i < kW; ++i) r[i] = i < nl ? VT::maskz_loadu(cm, s + i * ld) : VT::zero();
+      transpose_tile(r);
+      typename VT::T* o = out + p0 * w + l0;
+      if (nl == kW) {
+#pragma GCC unroll 16
+        for (int j = 0; j < kW; ++j)
+          if (j < nc) VT::storeu(o + j * w, r[j]);
+      } else {
+        const typename VT::M lm = VT::mask(nl);
+#pragma GCC unroll 16
+        for (int j = 0; j < kW; ++j)
+          if (j < nc) VT::mask_storeu(o + j * w, lm, r[j]);
+      }
+    }
+  }
+}
+
 #include "axonite/kernels/cpu/gemv_impl.h"
 
 }  // namespace
@@ -170,7 +275,8 @@ KernelDesc<float> avx512_desc_f32() {
           112,
           1024,
           &gemv_rows<VF32, 16>,
-          &gemv_cols<VF32>};
+          &gemv_cols<VF32>,
+          &transpose_pack<VF32>};
 }
 KernelDesc<double> avx512_desc_f64() {
   return {&kernel<VF64, 14, 2, false>,
@@ -181,7 +287,8 @@ KernelDesc<double> avx512_desc_f64() {
           112,
           512,
           &gemv_rows<VF64, 16>,
-          &gemv_cols<VF64>};
+          &gemv_cols<VF64>,
+          &transpose_pack<VF64>};
 }
 
 }  // namespace ax::cpu::gemm_detail

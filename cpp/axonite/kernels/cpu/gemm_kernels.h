@@ -43,6 +43,15 @@ template <class T>
 using GemvKernel = void (*)(int64_t n, int64_t k, const T* x, const T* b, int64_t ldb, T* y,
                             T alpha, T beta);
 
+// Transposing pack contract (the operands whose lanes run along k: a row-major A, a B read
+// through transposed strides, e.g. x W^T):
+//   out[p * w + l] = src[l * ld + p] for l < lanes, p < kc (lanes <= w); lanes >= `lanes` of
+//   out are left untouched (the caller zero-fills them). A pure copy, so the ISA never changes
+//   bits.
+template <class T>
+using TransposeKernel = void (*)(int64_t lanes, int64_t kc, const T* src, int64_t ld, int w,
+                                 T* out);
+
 template <class T>
 struct KernelDesc {
   MicroKernel<T> kernel;       // A in panel form
@@ -53,7 +62,14 @@ struct KernelDesc {
   int nc;                   // N block: the packed B block (kc x nc), shared by all threads
   GemvKernel<T> gemv_rows;  // B row-major (unit column stride)
   GemvKernel<T> gemv_cols;  // B column-major (unit row stride): dot products
+  TransposeKernel<T> transpose;  // packs of step-contiguous lanes
 };
+
+// The baseline (SSE2 4x4 register blocks) transposing pack, defined in gemm.cpp; the AVX2
+// family uses it too.
+void transpose_pack_sse(int64_t lanes, int64_t kc, const float* src, int64_t ld, int w, float* out);
+void transpose_pack_sse(int64_t lanes, int64_t kc, const double* src, int64_t ld, int w,
+                        double* out);
 
 // Defined in gemm_avx512.cpp / gemm_avx2.cpp. Call only when cpu_isa() allows that level.
 KernelDesc<float> avx512_desc_f32();

@@ -4,8 +4,6 @@
 // way per call with mr-row panels. This matches the micro-kernel contract of gemm_kernels.h.
 #include "axonite/kernels/cpu/rnn_gemm.h"
 
-#include <emmintrin.h>
-
 #include <algorithm>
 #include <type_traits>
 
@@ -24,19 +22,19 @@ gemm_detail::KernelDesc<T> desc() {
 }
 
 // Packs lanes [0, total) x steps [k0, k1) of src (lane l, step p at src[l * ls + p * ps]) into
-// w-lane micro-panels, panel q at out + q * w * (k1 - k0), zero past `total`.
+// w-lane micro-panels, panel q at out + q * w * (k1 - k0), zero past `total`. Lanes of contiguous
+// steps (a row-major A, a transposed weight) go through the ISA's transposing pack.
 template <class T>
 void pack(int64_t total, int64_t k0, int64_t k1, const T* src, int64_t ls, int64_t ps, int w,
-          T* out) {
+          gemm_detail::TransposeKernel<T> transpose, T* out) {
   const int64_t kc = k1 - k0;
   for (int64_t q = 0; q * w < total; ++q) {
     T* o = out + q * w * kc;
     const int64_t lanes = std::min<int64_t>(w, total - q * w);
-    if (ps == 1 && lanes == w) {  // rows of contiguous steps (A row-major): read each row once
-      for (int64_t l = 0; l < w; ++l) {
-        const T* s = src + (q * w + l) * ls + k0;
-        for (int64_t p = 0; p < kc; ++p) o[p * w + l] = s[p];
-      }
+    if (ps == 1) {
+      transpose(lanes, kc, src + q * w * ls + k0, ls, w, o);
+      for (int64_t p = 0; p < kc; ++p)
+        for (int64_t l = lanes; l < w; ++l) o[p * w + l] = T(0);
       continue;
     }
     for (int64_t p = 0; p < kc; ++p) {
@@ -45,32 +43,6 @@ void pack(int64_t total, int64_t k0, int64_t k1, const T* src, int64_t ls, int64
       for (int64_t l = lanes; l < w; ++l) o[p * w + l] = T(0);
     }
   }
-}
-
-// out[k * w + r] = in[r * ld + k] for r < rows, k < kn: a rows x kn block transposed into the
-// steps of a w-lane micro-panel. This runs once per recurrent step on the step's new h (and dG
-// backward), so floats go through 4x4 SSE register transposes instead of scalar strided reads.
-template <class T>
-void transpose_into(const T* in, int64_t ld, int64_t rows, int64_t kn, T* out, int w) {
-  int64_t r = 0;
-  if constexpr (std::is_same_v<T, float>) {
-    for (; r + 4 <= rows; r += 4) {
-      int64_t k = 0;
-      for (; k + 4 <= kn; k += 4) {
-        __m128 r0 = _mm_loadu_ps(in + r * ld + k), r1 = _mm_loadu_ps(in + (r + 1) * ld + k);
-        __m128 r2 = _mm_loadu_ps(in + (r + 2) * ld + k), r3 = _mm_loadu_ps(in + (r + 3) * ld + k);
-        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-        _mm_storeu_ps(out + k * w + r, r0);
-        _mm_storeu_ps(out + (k + 1) * w + r, r1);
-        _mm_storeu_ps(out + (k + 2) * w + r, r2);
-        _mm_storeu_ps(out + (k + 3) * w + r, r3);
-      }
-      for (; k < kn; ++k)
-        for (int64_t i = r; i < r + 4; ++i) out[k * w + i] = in[i * ld + k];
-    }
-  }
-  for (int64_t k = 0; k < kn; ++k)
-    for (int64_t i = r; i < rows; ++i) out[k * w + i] = in[i * ld + k];
 }
 
 }  // namespace
@@ -82,7 +54,7 @@ PackedWeight<T>::PackedWeight(int64_t K, int64_t N, const T* b, int64_t rs, int6
   T* out = static_cast<T*>(b_.get(sizeof(T) * std::max<int64_t>(K * npad, 1)));
   for (int64_t k0 = 0; k0 < K; k0 += kd_.kc) {
     const int64_t k1 = std::min<int64_t>(K, k0 + kd_.kc);
-    pack<T>(N, k0, k1, b, cs, rs, kd_.nr, out + k0 * npad);
+    pack<T>(N, k0, k1, b, cs, rs, kd_.nr, kd_.transpose, out + k0 * npad);
   }
 }
 
@@ -90,7 +62,8 @@ template <class T>
 void PackedWeight<T>::pack_a(int64_t M, const T* a, int64_t a_rs, int64_t a_cs, T* ap) const {
   const int64_t mp = mpad(M);
   for (int64_t k0 = 0; k0 < K_; k0 += kd_.kc)
-    pack<T>(M, k0, std::min<int64_t>(K_, k0 + kd_.kc), a, a_rs, a_cs, kd_.mr, ap + k0 * mp);
+    pack<T>(M, k0, std::min<int64_t>(K_, k0 + kd_.kc), a, a_rs, a_cs, kd_.mr, kd_.transpose,
+            ap + k0 * mp);
 }
 
 template <class T>
@@ -107,7 +80,7 @@ void PackedWeight<T>::scatter_a(int64_t M, int64_t i0, int64_t i1, int64_t k0, i
     for (int64_t i = i0; i < i1;) {
       const int64_t r0 = i % mr, r1 = std::min<int64_t>(mr, r0 + (i1 - i));
       T* out = ap + kb * mp + (i / mr) * mr * kcb + (lo - kb) * mr + r0;
-      transpose_into(src + (i - i0) * ld + (lo - k0), ld, r1 - r0, hi - lo, out, mr);
+      kd_.transpose(r1 - r0, hi - lo, src + (i - i0) * ld + (lo - k0), ld, mr, out);
       i += r1 - r0;
     }
   }
