@@ -226,9 +226,63 @@ void ce_backward_tile(const Ce<T>& k, int64_t n, int64_t d0, const T* stats, con
   }
 }
 
+// ---- cross-entropy over rows of few classes (D == 1, C < kFewClasses) ----------------------
+// A row of 10 logits is shorter than one vector, so the row loops above would run as their
+// scalar remainders (10 scalar exps per row). Instead a tile of kTile rows is transposed into a
+// (C, kTile) scratch and goes through the tile loops, vectorized across the rows; the gradient
+// tile is transposed back. The per-position arithmetic (class order included) is the same.
+constexpr int64_t kFewClasses = 32;
+
+// The tile view of rows [r0, r0 + nb): positions are rows, the logits come from `xt`.
+template <class T>
+Ce<T> row_tile(const Ce<T>& k, int64_t r0, int64_t nb, const T* xt) {
+  Ce<T> v = k;
+  v.x = xt;
+  v.t = k.t + r0;
+  v.D = nb;
+  return v;
+}
+
+template <class T>
+void transpose_rows(const T* x, int64_t C, int64_t nb, T* xt) {
+  for (int64_t j = 0; j < nb; ++j)
+    for (int64_t c = 0; c < C; ++c) xt[c * nb + j] = x[j * C + c];
+}
+
+template <class T>
+void ce_forward_few(const Ce<T>& k, int64_t r0, int64_t r1, T* loss, T* stats) {
+  T xt[kFewClasses * kTile];
+  for (int64_t b = r0; b < r1; b += kTile) {
+    const int64_t nb = std::min(kTile, r1 - b);
+    transpose_rows(k.x + b * k.C, k.C, nb, xt);
+    // stats + b keeps the log-sums at stats[M + row]: the view's M is the full row count.
+    ce_forward_tile(row_tile(k, b, nb, xt), 0, 0, loss + b, stats + b);
+  }
+}
+
+template <class T>
+void ce_backward_few(const Ce<T>& k, int64_t r0, int64_t r1, const T* stats, const T* g,
+                     bool g_scalar, T scale, T* gx) {
+  T xt[kFewClasses * kTile], gt[kFewClasses * kTile];
+  const int64_t C = k.C;
+  for (int64_t b = r0; b < r1; b += kTile) {
+    const int64_t nb = std::min(kTile, r1 - b);
+    transpose_rows(k.x + b * C, C, nb, xt);
+    ce_backward_tile(row_tile(k, b, nb, xt), 0, 0, stats + b, g_scalar ? g : g + b, g_scalar, scale,
+                     gt);
+    for (int64_t j = 0; j < nb; ++j)
+      for (int64_t c = 0; c < C; ++c) gx[(b + j) * C + c] = gt[c * nb + j];
+  }
+}
+
 template <class T>
 void ce_forward(const ClassLossArgs& a, T* loss, T* stats) {
   const Ce<T> k(a);
+  if (a.d == 1 && a.c < kFewClasses) {
+    parallel_for(0, a.n, grain_for(a.c),
+                 [&](int64_t r0, int64_t r1) { ce_forward_few(k, r0, r1, loss, stats); });
+    return;
+  }
   if (a.d == 1) {
     parallel_for(0, a.n, grain_for(a.c),
                  [&](int64_t r0, int64_t r1) { ce_forward_rows(k, r0, r1, loss, stats); });
@@ -245,6 +299,12 @@ template <class T>
 void ce_backward(const ClassLossArgs& a, const T* stats, const T* g, bool g_scalar, T scale,
                  T* gx) {
   const Ce<T> k(a);
+  if (a.d == 1 && a.c < kFewClasses) {
+    parallel_for(0, a.n, grain_for(a.c), [&](int64_t r0, int64_t r1) {
+      ce_backward_few(k, r0, r1, stats, g, g_scalar, scale, gx);
+    });
+    return;
+  }
   if (a.d == 1) {
     parallel_for(0, a.n, grain_for(a.c), [&](int64_t r0, int64_t r1) {
       ce_backward_rows(k, r0, r1, stats, g, g_scalar, scale, gx);
