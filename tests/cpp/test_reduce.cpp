@@ -119,6 +119,8 @@ long double map_ref(ReduceMap m, long double x, long double s, double p) {
       return std::fabs(x);
     case ReduceMap::Square:
       return x * x;
+    case ReduceMap::Shift:
+      return x - s;
     case ReduceMap::SquareShift:
       return (x - s) * (x - s);
     case ReduceMap::ExpShift:
@@ -139,7 +141,8 @@ int check_float(ReduceOp op, ReduceMap map, const Layout& l, const bool* mask, d
   const int64_t M = outputs_of(l, mask);
   std::vector<T> shift(static_cast<size_t>(std::max<int64_t>(M, 1)));
   for (T& v : shift) v = static_cast<T>(dist(rng));
-  const bool shifted = map == ReduceMap::SquareShift || map == ReduceMap::ExpShift;
+  const bool shifted =
+      map == ReduceMap::Shift || map == ReduceMap::SquareShift || map == ReduceMap::ExpShift;
   const double p = 3.0, divisor = op == ReduceOp::Sum ? 3.0 : 1.0;
   std::vector<long double> ref(M), mag(M, 0.0L);
   const long double init = op == ReduceOp::Sum    ? 0.0L
@@ -224,8 +227,8 @@ TEST(float_ops_all_paths) {
     bool mask[ax::kMaxDims] = {};
     for (size_t i = 0; i < gm.mask.size(); ++i) mask[i] = gm.mask[i];
     const Layout l = make_layout(gm.sizes, gm.perm, gm.step_dim, gm.pad);
-    for (ReduceMap m : {ReduceMap::None, ReduceMap::Abs, ReduceMap::Square, ReduceMap::SquareShift,
-                        ReduceMap::ExpShift, ReduceMap::PowAbs}) {
+    for (ReduceMap m : {ReduceMap::None, ReduceMap::Abs, ReduceMap::Square, ReduceMap::Shift,
+                        ReduceMap::SquareShift, ReduceMap::ExpShift, ReduceMap::PowAbs}) {
       bad += check_float<float>(ReduceOp::Sum, m, l, mask, -2, 2, rng);
       bad += check_float<double>(ReduceOp::Sum, m, l, mask, -2, 2, rng);
     }

@@ -60,9 +60,6 @@ Dims bias_dims(int nd) {
   return r;
 }
 
-// Raw contiguous data of t (no history).
-Tensor raw(const Tensor& t) { return t.defined() ? contiguous(t.detach()) : Tensor(); }
-
 template <class T>
 const T* ptr_or_null(const Tensor& t) {
   return t.defined() ? t.data<T>() : nullptr;
@@ -74,7 +71,7 @@ Tensor conv_bwd_weight(const Tensor& x, const Tensor& gy, const ConvSpec& s);
 
 // x: (N, C, *in), w: (OC, C / groups, *k), b: (OC,) or undefined -> (N, OC, *out).
 Tensor conv_fwd(const Tensor& x, const Tensor& w, const Tensor& b, const ConvSpec& s) {
-  const Tensor xc = raw(x), wc = raw(w), bc = raw(b);
+  const Tensor xc = contiguous_values(x), wc = contiguous_values(w), bc = contiguous_values(b);
   const int64_t N = x.size(0), C = x.size(1), OC = w.size(0);
   Tensor y = Tensor::empty(with_spatial(N, OC, s.out), x.dtype());
   dispatch_floating(x.dtype(), "conv", [&](auto tag) {
@@ -99,7 +96,7 @@ Tensor conv_fwd(const Tensor& x, const Tensor& w, const Tensor& b, const ConvSpe
 
 // gy: (N, OC, *out), w: (OC, C / groups, *k), b: (C,) or undefined -> (N, C, *in).
 Tensor conv_bwd_input(const Tensor& gy, const Tensor& w, const Tensor& b, const ConvSpec& s) {
-  const Tensor gc = raw(gy), wc = raw(w), bc = raw(b);
+  const Tensor gc = contiguous_values(gy), wc = contiguous_values(w), bc = contiguous_values(b);
   const int64_t N = gy.size(0), OC = w.size(0), C = w.size(1) * s.groups;
   Tensor gx = Tensor::empty(with_spatial(N, C, s.in), gy.dtype());
   dispatch_floating(gy.dtype(), "conv", [&](auto tag) {
@@ -124,7 +121,7 @@ Tensor conv_bwd_input(const Tensor& gy, const Tensor& w, const Tensor& b, const 
 
 // x: (N, C, *in), gy: (N, OC, *out) -> (OC, C / groups, *k).
 Tensor conv_bwd_weight(const Tensor& x, const Tensor& gy, const ConvSpec& s) {
-  const Tensor xc = raw(x), gc = raw(gy);
+  const Tensor xc = contiguous_values(x), gc = contiguous_values(gy);
   const int64_t N = x.size(0), C = x.size(1), OC = gy.size(1);
   Tensor gw = Tensor::empty(with_spatial(OC, C / s.groups, s.k), x.dtype());
   dispatch_floating(x.dtype(), "conv", [&](auto tag) {
@@ -361,7 +358,7 @@ Tensor pad_apply(const Tensor& x, const std::shared_ptr<const PadPlan>& plan, do
 
 // The adjoint of pad_apply: g (out shape) summed back into the input shape.
 Tensor pad_adjoint(const Tensor& g, const std::shared_ptr<const PadPlan>& plan) {
-  const Tensor gc = raw(g);
+  const Tensor gc = contiguous_values(g);
   Tensor gx = Tensor::empty(plan->in_sizes, g.dtype());
   dispatch_floating(g.dtype(), "pad", [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -375,7 +372,7 @@ Tensor pad_adjoint(const Tensor& g, const std::shared_ptr<const PadPlan>& plan) 
 }
 
 Tensor pad_apply(const Tensor& x, const std::shared_ptr<const PadPlan>& plan, double value) {
-  const Tensor xc = raw(x);
+  const Tensor xc = contiguous_values(x);
   Tensor y = Tensor::empty(plan->out_sizes, x.dtype());
   dispatch_floating(x.dtype(), "pad", [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -473,7 +470,7 @@ Tensor fold_op(const Tensor& cols, const ConvSpec& s, int64_t C);
 
 // x: (N, C, H, W) -> (N, C * kh * kw, L).
 Tensor unfold_op(const Tensor& x, const ConvSpec& s) {
-  const Tensor xc = raw(x);
+  const Tensor xc = contiguous_values(x);
   const int64_t N = x.size(0), C = x.size(1);
   Tensor cols = Tensor::empty(Dims{N, C * s.k[0] * s.k[1], s.out[0] * s.out[1]}, x.dtype());
   dispatch_floating(x.dtype(), "unfold", [&](auto tag) {
@@ -488,7 +485,7 @@ Tensor unfold_op(const Tensor& x, const ConvSpec& s) {
 
 // cols: (N, C * kh * kw, L) -> (N, C, H, W).
 Tensor fold_op(const Tensor& cols, const ConvSpec& s, int64_t C) {
-  const Tensor cc = raw(cols);
+  const Tensor cc = contiguous_values(cols);
   const int64_t N = cols.size(0);
   Tensor x = Tensor::empty(Dims{N, C, s.in[0], s.in[1]}, cols.dtype());
   dispatch_floating(cols.dtype(), "fold", [&](auto tag) {

@@ -530,6 +530,10 @@ Tensor clone(const Tensor& t) {
 
 Tensor contiguous(const Tensor& t) { return t.is_contiguous() ? t : clone(t); }
 
+Tensor contiguous_values(const Tensor& t) {
+  return t.defined() ? contiguous(t.detach()) : Tensor();
+}
+
 Tensor copy_(const Tensor& dst, const Tensor& src) {
   broadcast_shapes(src.sizes(), dst.sizes(), "copy_");
   detail::check_inplace(dst, src, "copy_");

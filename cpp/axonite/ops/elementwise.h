@@ -53,6 +53,9 @@ Tensor to_dtype(const Tensor& t, DType dtype);
 Tensor clone(const Tensor& t);
 // `t` if contiguous, else a contiguous copy (differentiable).
 Tensor contiguous(const Tensor& t);
+// The raw-kernel view of an op argument: t's values, contiguous, without autograd history (an
+// undefined tensor, e.g. an absent bias, stays undefined).
+Tensor contiguous_values(const Tensor& t);
 // dst[...] = src broadcast to dst's shape, converting dtype. Differentiable in both; bumps dst.
 Tensor copy_(const Tensor& dst, const Tensor& src);
 

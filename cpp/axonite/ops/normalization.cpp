@@ -35,8 +35,6 @@ void check_param(const Tensor& t, const char* what, int64_t count, DType dt, con
                 dtype_name(dt), " (the input's), got ", dtype_name(t.dtype()));
 }
 
-Tensor contig(const Tensor& t) { return t.defined() ? contiguous(t.detach()) : Tensor(); }
-
 template <class T>
 const T* ptr(const Tensor& t) {
   return t.defined() ? t.data<T>() : nullptr;
@@ -86,7 +84,7 @@ struct BnSaved {
 TensorList bn_backward_raw(const Tensor& g, const Tensor& x, const Tensor& w, const BnSaved& sv,
                            bool rx, bool rw, bool rb) {
   const int64_t N = x.size(0), C = x.size(1), S = N * C > 0 ? x.numel() / (N * C) : 0;
-  const Tensor gc = contiguous(g), xc = contiguous(x), wc = contig(w);
+  const Tensor gc = contiguous(g), xc = contiguous(x), wc = contiguous_values(w);
   const double* mean = sv.mean.data<double>();
   const double* inv = sv.invstd.data<double>();
   Tensor gx, gw, gb;
@@ -186,7 +184,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
              f64(C),
              weight.defined() ? weight.sizes() : Dims(),
              bias.defined() ? bias.sizes() : Dims()};
-  const Tensor x = contiguous(input.detach()), wc = contig(weight), bc = contig(bias);
+  const Tensor x = contiguous(input.detach()), wc = contiguous_values(weight),
+               bc = contiguous_values(bias);
   Tensor y = Tensor::empty(input.sizes(), dt);
   double* mean = sv.mean.data<double>();
   double* inv = sv.invstd.data<double>();
@@ -215,7 +214,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
         running_var.bump_version();
       }
     } else {
-      const Tensor rm = contig(running_mean), rv = contig(running_var);
+      const Tensor rm = contiguous_values(running_mean), rv = contiguous_values(running_var);
       for (int64_t c = 0; c < C; ++c) {
         mean[c] = static_cast<double>(rm.data<T>()[c]);
         inv[c] = 1.0 / std::sqrt(static_cast<double>(rv.data<T>()[c]) + eps);
@@ -277,7 +276,8 @@ Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tenso
   for (int i = 0; i < nd - D; ++i) M *= input.sizes()[i];
   RowSaved sv{eps, f64(M), f64(M), weight.defined() ? weight.sizes() : Dims(),
               bias.defined() ? bias.sizes() : Dims()};
-  const Tensor x = contiguous(input.detach()), wc = contig(weight), bc = contig(bias);
+  const Tensor x = contiguous(input.detach()), wc = contiguous_values(weight),
+               bc = contiguous_values(bias);
   Tensor y = Tensor::empty(input.sizes(), dt);
   dispatch_floating(dt, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -303,7 +303,7 @@ Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tenso
             if (rb) gb = sum_over(g, lead);
             return {gx, gw, gb};
           }
-          const Tensor gc = contiguous(g), xc = contiguous(xs), wc2 = contig(ws);
+          const Tensor gc = contiguous(g), xc = contiguous(xs), wc2 = contiguous_values(ws);
           Tensor gx = rx ? Tensor::empty(xs.sizes(), xs.dtype()) : Tensor();
           Tensor gw = rw ? Tensor::empty(sv.wsizes, xs.dtype()) : Tensor();
           Tensor gb = rb ? Tensor::empty(sv.bsizes, xs.dtype()) : Tensor();
@@ -347,7 +347,8 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
   for (int i = 2; i < input.dim(); ++i) S *= input.sizes()[i];
   RowSaved sv{eps, f64(N * G), f64(N * G), weight.defined() ? weight.sizes() : Dims(),
               bias.defined() ? bias.sizes() : Dims()};
-  const Tensor x = contiguous(input.detach()), wc = contig(weight), bc = contig(bias);
+  const Tensor x = contiguous(input.detach()), wc = contiguous_values(weight),
+               bc = contiguous_values(bias);
   Tensor y = Tensor::empty(input.sizes(), dt);
   dispatch_floating(dt, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -377,7 +378,7 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
             if (rb) gb = sum(g, dims);
             return {gx, gw, gb};
           }
-          const Tensor gc = contiguous(g), xc = contiguous(xs), wc2 = contig(ws);
+          const Tensor gc = contiguous(g), xc = contiguous(xs), wc2 = contiguous_values(ws);
           Tensor gx = rx ? Tensor::empty(xs.sizes(), xs.dtype()) : Tensor();
           Tensor gw = rw ? Tensor::empty(sv.wsizes, xs.dtype()) : Tensor();
           Tensor gb = rb ? Tensor::empty(sv.bsizes, xs.dtype()) : Tensor();

@@ -24,19 +24,12 @@ cpu::RnnMode parse_mode(const std::string& mode) {
 
 // `t` must be defined exactly when `want`, with shape `shape` and dtype `dt`.
 void check_arg(const Tensor& t, bool want, const char* name, const Dims& shape, DType dt) {
-  if (!want) {
+  if (want) {
+    check_recurrent_arg("rnn_layer", name, t, shape, dt);
+  } else {
     AXONITE_CHECK(!t.defined(), ValueError, "rnn_layer: ", name, " must be None here");
-    return;
   }
-  AXONITE_CHECK(t.defined(), ValueError, "rnn_layer: ", name, " is required");
-  AXONITE_CHECK(t.sizes() == shape, ValueError, "rnn_layer: expected ", name, " of shape ",
-                shape_str(shape), ", got ", shape_str(t.sizes()));
-  AXONITE_CHECK(t.dtype() == dt, TypeError, "rnn_layer: ", name, " has dtype ",
-                dtype_name(t.dtype()), " but the input is ", dtype_name(dt));
 }
-
-// A contiguous tensor holding t's values, without autograd history (undefined stays undefined).
-Tensor plain(const Tensor& t) { return t.defined() ? contiguous(t.detach()) : Tensor(); }
 
 template <class T>
 const T* ptr(const Tensor& t) {
@@ -63,6 +56,15 @@ cpu::RnnWeights<T> weights(const Tensor& w_ih, const Tensor& w_hh, const Tensor&
 }
 
 }  // namespace
+
+void check_recurrent_arg(const char* op, const char* name, const Tensor& t, const Dims& shape,
+                         DType dt) {
+  AXONITE_CHECK(t.defined(), ValueError, op, ": ", name, " is required");
+  AXONITE_CHECK(t.sizes() == shape, ValueError, op, ": expected ", name, " of shape ",
+                shape_str(shape), ", got ", shape_str(t.sizes()));
+  AXONITE_CHECK(t.dtype() == dt, TypeError, op, ": ", name, " has dtype ", dtype_name(t.dtype()),
+                " but the input is ", dtype_name(dt));
+}
 
 TensorList rnn_layer(const std::string& mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
                      const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh,
@@ -107,15 +109,17 @@ TensorList rnn_layer(const std::string& mode, const Tensor& x, const Tensor& h0,
     AXONITE_CHECK(lengths.dtype() == DType::Int64 && lengths.sizes() == Dims{B}, ValueError,
                   "rnn_layer: expected int64 lengths of shape (", B, ",), got ",
                   dtype_name(lengths.dtype()), " of shape ", shape_str(lengths.sizes()));
-    lens = plain(lengths);
+    lens = contiguous_values(lengths);
     const int64_t* lp = lens.data<int64_t>();
     for (int64_t b = 0; b < B; ++b)
       AXONITE_CHECK(lp[b] >= 1 && lp[b] <= T, ValueError, "rnn_layer: lengths[", b, "] = ", lp[b],
                     " is outside [1, ", T, "] for a sequence of length ", T);
   }
 
-  const Tensor xc = plain(x), h0c = plain(h0), c0c = plain(c0), wih = plain(w_ih),
-               whh = plain(w_hh), bih = plain(b_ih), bhh = plain(b_hh), whr = plain(w_hr);
+  const Tensor xc = contiguous_values(x), h0c = contiguous_values(h0), c0c = contiguous_values(c0),
+               wih = contiguous_values(w_ih), whh = contiguous_values(w_hh),
+               bih = contiguous_values(b_ih), bhh = contiguous_values(b_hh),
+               whr = contiguous_values(w_hr);
   const bool lstm = md == cpu::RnnMode::Lstm, gru = md == cpu::RnnMode::Gru;
   const TensorList ins{x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr};
   // Without autograd nothing reads the saved buffers back: they hold one step (inference).
@@ -157,9 +161,11 @@ TensorList rnn_layer(const std::string& mode, const Tensor& x, const Tensor& h0,
                       "composite model instead)");
         cpu::RnnShape sh = shape;  // the lengths pointer must come from the captured copy
         sh.lengths = lens.defined() ? lens.data<int64_t>() : nullptr;
-        const Tensor xr = req[3] ? plain(sx.unpack()) : Tensor(), wi = plain(swih.unpack()),
-                     wh = plain(swhh.unpack()), wr = plain(swhr.unpack());
-        const Tensor dy = plain(g[0]), dhn = plain(g[1]), dcn = lstm ? plain(g[2]) : Tensor();
+        const Tensor xr = req[3] ? contiguous_values(sx.unpack()) : Tensor(),
+                     wi = contiguous_values(swih.unpack()), wh = contiguous_values(swhh.unpack()),
+                     wr = contiguous_values(swhr.unpack());
+        const Tensor dy = contiguous_values(g[0]), dhn = contiguous_values(g[1]),
+                     dcn = lstm ? contiguous_values(g[2]) : Tensor();
         auto make = [&](int i, const Dims& s) { return req[i] ? Tensor::empty(s, dt) : Tensor(); };
         TensorList grads{make(0, xs),          make(1, Dims{B, R}),  make(2, Dims{B, H}),
                          make(3, Dims{GH, I}), make(4, Dims{GH, R}), make(5, Dims{GH}),

@@ -18,4 +18,9 @@ TensorList rnn_layer(const std::string& mode, const Tensor& x, const Tensor& h0,
                      const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh,
                      const Tensor& w_hr, const Tensor& lengths, bool reverse);
 
+// Argument check shared by the recurrent layer and cells: `t` (named `name` in op's messages)
+// must be defined, of shape `shape` and dtype `dt`.
+void check_recurrent_arg(const char* op, const char* name, const Tensor& t, const Dims& shape,
+                         DType dt);
+
 }  // namespace ax

@@ -13,20 +13,12 @@
 #include "axonite/ops/linear.h"
 #include "axonite/ops/matmul.h"
 #include "axonite/ops/reduce.h"
+#include "axonite/ops/rnn.h"
 #include "axonite/ops/unary.h"
 #include "axonite/ops/views.h"
 
 namespace ax {
 namespace {
-
-// `t` must have shape `shape` and dtype dt.
-void check_arg(const char* op, const char* name, const Tensor& t, const Dims& shape, DType dt) {
-  AXONITE_CHECK(t.defined(), ValueError, op, ": ", name, " is required");
-  AXONITE_CHECK(t.sizes() == shape, ValueError, op, ": expected ", name, " of shape ",
-                shape_str(shape), ", got ", shape_str(t.sizes()));
-  AXONITE_CHECK(t.dtype() == dt, TypeError, op, ": ", name, " has dtype ", dtype_name(t.dtype()),
-                " but the input is ", dtype_name(dt));
-}
 
 // Sizes (N, I, H) of a cell call with G gates, after checking every argument (c: LSTM only).
 struct Sizes {
@@ -45,21 +37,20 @@ Sizes check_cell(const char* op, int G, const Tensor& x, const Tensor& h, const 
       w_hh.defined() ? shape_str(w_hh.sizes()) : std::string("None"));
   const DType dt = x.dtype();
   const int64_t N = x.size(0), I = x.size(1), H = w_hh.size(1);
-  check_arg(op, "w_ih", w_ih, Dims{G * H, I}, dt);
-  check_arg(op, "w_hh", w_hh, Dims{G * H, H}, dt);
-  check_arg(op, "h", h, Dims{N, H}, dt);
-  if (c != nullptr) check_arg(op, "c", *c, Dims{N, H}, dt);
+  check_recurrent_arg(op, "w_ih", w_ih, Dims{G * H, I}, dt);
+  check_recurrent_arg(op, "w_hh", w_hh, Dims{G * H, H}, dt);
+  check_recurrent_arg(op, "h", h, Dims{N, H}, dt);
+  if (c != nullptr) check_recurrent_arg(op, "c", *c, Dims{N, H}, dt);
   AXONITE_CHECK(b_ih.defined() == b_hh.defined(), ValueError, op,
                 ": b_ih and b_hh must both be given or both be None");
   if (b_ih.defined()) {
-    check_arg(op, "b_ih", b_ih, Dims{G * H}, dt);
-    check_arg(op, "b_hh", b_hh, Dims{G * H}, dt);
+    check_recurrent_arg(op, "b_ih", b_ih, Dims{G * H}, dt);
+    check_recurrent_arg(op, "b_hh", b_hh, Dims{G * H}, dt);
   }
   return {N, I, H};
 }
 
 Tensor detached(const Tensor& t) { return t.defined() ? t.detach() : Tensor(); }
-Tensor plain(const Tensor& t) { return t.defined() ? contiguous(t.detach()) : Tensor(); }
 
 template <class T>
 const T* ptr(const Tensor& t) {
@@ -126,7 +117,7 @@ TensorList lstm_cell(const Tensor& x, const Tensor& h, const Tensor& c, const Te
   const int64_t N = s.N, H = s.H;
   const DType dt = x.dtype();
   const Tensor xd = x.detach(), hd = h.detach(), wi = w_ih.detach(), wh = w_hh.detach();
-  const Tensor cc = plain(c);
+  const Tensor cc = contiguous_values(c);
   // What backward reads: the activated gates and tanh(c').
   const Tensor gates = Tensor::empty(Dims{N, 4 * H}, dt), tanh_c = Tensor::empty(Dims{N, H}, dt);
   Tensor h_new = Tensor::empty(Dims{N, H}, dt), c_new = Tensor::empty(Dims{N, H}, dt);
@@ -170,7 +161,8 @@ TensorList lstm_cell(const Tensor& x, const Tensor& h, const Tensor& c, const Te
       r.insert(r.begin() + 2, req[2] ? mul(dct, f) : Tensor());
       return r;
     }
-    const Tensor dh = plain(dh_new), dc = plain(dc_new), cs = plain(sc.unpack());
+    const Tensor dh = contiguous_values(dh_new), dc = contiguous_values(dc_new),
+                 cs = contiguous_values(sc.unpack());
     const Tensor dgates = Tensor::empty(Dims{N, 4 * H}, dt);
     auto make = [&](int i, const Dims& shape) {
       return req[i] ? Tensor::empty(shape, dt) : Tensor();
@@ -208,7 +200,7 @@ Tensor gru_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tens
   const Sizes s = check_cell("gru_cell", 3, x, h, nullptr, w_ih, w_hh, b_ih, b_hh);
   const int64_t N = s.N, H = s.H;
   const DType dt = x.dtype();
-  const Tensor xd = x.detach(), hd = h.detach(), hc = plain(h);
+  const Tensor xd = x.detach(), hd = h.detach(), hc = contiguous_values(h);
   // gi: the activated gates after forward; gh: h W_hh^T + b_hh (backward reads its n part).
   const Tensor gi = Tensor::empty(Dims{N, 3 * H}, dt), gh = Tensor::empty(Dims{N, 3 * H}, dt);
   Tensor h_new = Tensor::empty(Dims{N, H}, dt);
@@ -241,7 +233,7 @@ Tensor gru_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tens
       return cell_grads_graph(cat({dr, dz, dn}, 1), cat({dr, dz, mul(dn, rg)}, 1), xs, hs, wis, whs,
                               req, mul(d, z));
     }
-    const Tensor dh_new = plain(d), hs = plain(sh.unpack());
+    const Tensor dh_new = contiguous_values(d), hs = contiguous_values(sh.unpack());
     const Tensor dgi = Tensor::empty(Dims{N, 3 * H}, dt), dgh = Tensor::empty(Dims{N, 3 * H}, dt);
     const Tensor dh = Tensor::empty(Dims{N, H}, dt);
     TensorList r{req[0] ? Tensor::empty(Dims{N, s.I}, dt) : Tensor(),
