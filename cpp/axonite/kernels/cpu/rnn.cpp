@@ -18,6 +18,7 @@
 #include "axonite/core/parallel.h"
 #include "axonite/kernels/cpu/rnn_gates.h"
 #include "axonite/kernels/cpu/rnn_gemm.h"
+#include "axonite/kernels/cpu/scratch.h"
 #include "axonite/kernels/gemm.h"
 #include "axonite/kernels/normalization.h"
 
@@ -260,7 +261,7 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
       if (nt_want == 1 && !fold) {
         wt[tid] = std::make_unique<PackedWeight<T>>(R, GH, w.w_hh, 1, R);
       } else {
-        std::vector<T> rows(G * u.size() * K);  // row (q, j): [w_ih row | w_hh row]
+        CachedArray<T> rows(G * u.size() * K);  // row (q, j): [w_ih row | w_hh row]
         for (int64_t q = 0; q < G; ++q)
           for (int64_t j = u.j0; j < u.j1; ++j) {
             T* r = rows.data() + (q * u.size() + j - u.j0) * K;
@@ -329,7 +330,8 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   const int64_t R = P > 0 ? P : H, TB = s.T * B;
   const bool gru = s.mode == RnnMode::Gru, lstm = s.mode == RnnMode::Lstm;
   const RnnGateKernels<T>& gates = rnn_gate_kernels<T>();
-  std::vector<T> dG(TB * GH), dHGbuf(gru ? TB * GH : 0);
+  // Every step writes its rows of both (zeros past a row's length), so no zero-fill.
+  CachedArray<T> dG(TB * GH), dHGbuf(gru ? TB * GH : 0);
   T* dHG = gru ? dHGbuf.data() : dG.data();  // the same gradient except for GRU's n gate
   // dh entering each step: kept for all steps when dW_hr needs it, else one step's worth.
   std::vector<T> dht_buf(P > 0 ? TB * P : B * R), dm(P > 0 ? B * H : 0);

@@ -49,9 +49,9 @@ void pack(int64_t total, int64_t k0, int64_t k1, const T* src, int64_t ls, int64
 
 template <class T>
 PackedWeight<T>::PackedWeight(int64_t K, int64_t N, const T* b, int64_t rs, int64_t cs)
-    : kd_(desc<T>()), K_(K), N_(N), npanel_((N + kd_.nr - 1) / kd_.nr) {
+    : kd_(desc<T>()), K_(K), N_(N), npanel_((N + kd_.nr - 1) / kd_.nr), b_(K * npanel_ * kd_.nr) {
   const int64_t npad = npanel_ * kd_.nr;
-  T* out = static_cast<T*>(b_.get(sizeof(T) * std::max<int64_t>(K * npad, 1)));
+  T* out = b_.data();
   for (int64_t k0 = 0; k0 < K; k0 += kd_.kc) {
     const int64_t k1 = std::min<int64_t>(K, k0 + kd_.kc);
     pack<T>(N, k0, k1, b, cs, rs, kd_.nr, kd_.transpose, out + k0 * npad);
@@ -105,7 +105,7 @@ void PackedWeight<T>::multiply_packed(int64_t M, const T* ap, T beta, T* c, int6
       for (int64_t j = 0; j < N_; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
     return;
   }
-  const T* bp = static_cast<const T*>(b_.data());
+  const T* bp = b_.data();
   // Threads split the column panels; about a million multiply-adds per chunk.
   const int64_t grain =
       std::max<int64_t>(1, (int64_t{1} << 20) / std::max<int64_t>(M * K_ * nr, 1));

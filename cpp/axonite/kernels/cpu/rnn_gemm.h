@@ -45,7 +45,8 @@ class PackedWeight {
 
   gemm_detail::KernelDesc<T> kd_;
   int64_t K_, N_, npanel_;
-  ScratchBuffer b_, a_;  // packed B (all K blocks), packed A of the current multiply() call
+  CachedArray<T> b_;  // packed B (all K blocks)
+  ScratchBuffer a_;   // packed A of the current multiply() call
 };
 
 }  // namespace ax::cpu

@@ -5,8 +5,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
+
+#include "axonite/core/allocator.h"
 
 namespace ax::cpu {
 
@@ -36,6 +39,26 @@ class ScratchBuffer {
  private:
   void* p_ = nullptr;
   size_t cap_ = 0;
+};
+
+// An uninitialized array of n T from the caching allocator (core/allocator.h), for a kernel's
+// per-call buffers of megabytes (a recurrent layer's gate gradients, its packed weights): a
+// std::vector would zero them and, past malloc's mmap threshold, page-fault them in again on
+// every call; these blocks come back warm from the allocator's cache.
+template <class T>
+class CachedArray {
+ public:
+  explicit CachedArray(int64_t n)
+      : bytes_(sizeof(T) * static_cast<size_t>(n > 0 ? n : 0)),
+        p_(static_cast<T*>(allocator::allocate(bytes_))) {}
+  CachedArray(const CachedArray&) = delete;
+  CachedArray& operator=(const CachedArray&) = delete;
+  ~CachedArray() { allocator::release(p_, bytes_); }
+  T* data() const { return p_; }
+
+ private:
+  size_t bytes_;
+  T* p_;
 };
 
 }  // namespace ax::cpu
