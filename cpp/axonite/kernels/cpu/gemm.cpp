@@ -698,6 +698,17 @@ void transpose_pack_sse(int64_t lanes, int64_t kc, const double* src, int64_t ld
   transpose_pack_blocks(lanes, kc, src, ld, w, out);
 }
 
+void pack_micro_panels(const KernelDesc<float>& kd, int w, int64_t total, int64_t kc,
+                       const float* src, int64_t lane_stride, int64_t step_stride, float* out) {
+  pick_pack<float>(w)(total, kc, src, lane_stride, step_stride, 0, ceil_div(total, w), w,
+                      kd.transpose, out);
+}
+void pack_micro_panels(const KernelDesc<double>& kd, int w, int64_t total, int64_t kc,
+                       const double* src, int64_t lane_stride, int64_t step_stride, double* out) {
+  pick_pack<double>(w)(total, kc, src, lane_stride, step_stride, 0, ceil_div(total, w), w,
+                       kd.transpose, out);
+}
+
 KernelDesc<float> kernel_desc_f32(Isa isa) {
   if (isa == Isa::Avx512) return avx512_desc_f32();
   if (isa == Isa::Avx2) return avx2_desc_f32();

@@ -71,6 +71,15 @@ void transpose_pack_sse(int64_t lanes, int64_t kc, const float* src, int64_t ld,
 void transpose_pack_sse(int64_t lanes, int64_t kc, const double* src, int64_t ld, int w,
                         double* out);
 
+// The GEMM's own micro-panel packing (gemm.cpp), for callers that pack an operand once and
+// multiply many times (PackedWeight): lanes [0, total) x kc steps of src, lane l and step p at
+// src[l * lane_stride + p * step_stride], into w-lane panels (panel q at out + q * w * kc,
+// lanes past `total` zero). Step-contiguous lanes go through kd.transpose.
+void pack_micro_panels(const KernelDesc<float>& kd, int w, int64_t total, int64_t kc,
+                       const float* src, int64_t lane_stride, int64_t step_stride, float* out);
+void pack_micro_panels(const KernelDesc<double>& kd, int w, int64_t total, int64_t kc,
+                       const double* src, int64_t lane_stride, int64_t step_stride, double* out);
+
 // Defined in gemm_avx512.cpp / gemm_avx2.cpp. Call only when cpu_isa() allows that level.
 KernelDesc<float> avx512_desc_f32();
 KernelDesc<double> avx512_desc_f64();

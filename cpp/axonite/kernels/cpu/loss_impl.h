@@ -270,8 +270,7 @@ void ce_backward_few(const Ce<T>& k, int64_t r0, int64_t r1, const T* stats, con
     transpose_rows(k.x + b * C, C, nb, xt);
     ce_backward_tile(row_tile(k, b, nb, xt), 0, 0, stats + b, g_scalar ? g : g + b, g_scalar, scale,
                      gt);
-    for (int64_t j = 0; j < nb; ++j)
-      for (int64_t c = 0; c < C; ++c) gx[(b + j) * C + c] = gt[c * nb + j];
+    transpose_rows(gt, nb, C, gx + b * C);  // (C, nb) back to nb rows of C
   }
 }
 

@@ -21,30 +21,6 @@ gemm_detail::KernelDesc<T> desc() {
   }
 }
 
-// Packs lanes [0, total) x steps [k0, k1) of src (lane l, step p at src[l * ls + p * ps]) into
-// w-lane micro-panels, panel q at out + q * w * (k1 - k0), zero past `total`. Lanes of contiguous
-// steps (a row-major A, a transposed weight) go through the ISA's transposing pack.
-template <class T>
-void pack(int64_t total, int64_t k0, int64_t k1, const T* src, int64_t ls, int64_t ps, int w,
-          gemm_detail::TransposeKernel<T> transpose, T* out) {
-  const int64_t kc = k1 - k0;
-  for (int64_t q = 0; q * w < total; ++q) {
-    T* o = out + q * w * kc;
-    const int64_t lanes = std::min<int64_t>(w, total - q * w);
-    if (ps == 1) {
-      transpose(lanes, kc, src + q * w * ls + k0, ls, w, o);
-      for (int64_t p = 0; p < kc; ++p)
-        for (int64_t l = lanes; l < w; ++l) o[p * w + l] = T(0);
-      continue;
-    }
-    for (int64_t p = 0; p < kc; ++p) {
-      const T* s = src + (q * w) * ls + (k0 + p) * ps;
-      for (int64_t l = 0; l < lanes; ++l) o[p * w + l] = s[l * ls];
-      for (int64_t l = lanes; l < w; ++l) o[p * w + l] = T(0);
-    }
-  }
-}
-
 }  // namespace
 
 template <class T>
@@ -54,7 +30,7 @@ PackedWeight<T>::PackedWeight(int64_t K, int64_t N, const T* b, int64_t rs, int6
   T* out = b_.data();
   for (int64_t k0 = 0; k0 < K; k0 += kd_.kc) {
     const int64_t k1 = std::min<int64_t>(K, k0 + kd_.kc);
-    pack<T>(N, k0, k1, b, cs, rs, kd_.nr, kd_.transpose, out + k0 * npad);
+    gemm_detail::pack_micro_panels(kd_, kd_.nr, N, k1 - k0, b + k0 * rs, cs, rs, out + k0 * npad);
   }
 }
 
@@ -62,8 +38,8 @@ template <class T>
 void PackedWeight<T>::pack_a(int64_t M, const T* a, int64_t a_rs, int64_t a_cs, T* ap) const {
   const int64_t mp = mpad(M);
   for (int64_t k0 = 0; k0 < K_; k0 += kd_.kc)
-    pack<T>(M, k0, std::min<int64_t>(K_, k0 + kd_.kc), a, a_rs, a_cs, kd_.mr, kd_.transpose,
-            ap + k0 * mp);
+    gemm_detail::pack_micro_panels(kd_, kd_.mr, M, std::min<int64_t>(K_, k0 + kd_.kc) - k0,
+                                   a + k0 * a_cs, a_rs, a_cs, ap + k0 * mp);
 }
 
 template <class T>
