@@ -307,7 +307,7 @@ CHILD = textwrap.dedent(
         expected = (time.monotonic() - t0) * 16
         op = lambda: F.max_pool2d(x, 127, 1, 63)
     elif mode == "lstm":  # a long time loop: 2 threads share the hidden units of every step
-        lstm, x = ax.nn.LSTM(8, 512), ax.randn(16384, 8, 8)
+        lstm, x = ax.nn.LSTM(8, 768), ax.randn(16384, 8, 8)
         with ax.no_grad():
             t0 = time.monotonic()
             lstm(x[:512])
