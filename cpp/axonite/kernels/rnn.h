@@ -6,10 +6,10 @@
 // Forward: each step is one GEMM (LSTM and plain RNN: [x_t | h] against [W_ih | W_hh]^T; GRU:
 // h against W_hh^T, its input projections of all steps being one GEMM up front) and one fused
 // pass for the gate nonlinearities and the state update. Backward walks the steps in reverse
-// with one GEMM per step for dh, then forms dx and every weight gradient with one GEMM over all
-// T*B rows. Threads split the hidden units of the time loop (kernels/cpu/rnn.cpp). Gate orders
-// are PyTorch's: LSTM (i, f, g, o), GRU (r, z, n) with n = tanh(W_in x + b_in + r * (W_hn h +
-// b_hn)).
+// with one GEMM per step for dh (and for dx, except GRU), then forms every weight gradient (and
+// GRU's dx) with one GEMM over all T*B rows. Threads split the hidden units of the time loop
+// (kernels/cpu/rnn.cpp). Gate orders are PyTorch's: LSTM (i, f, g, o), GRU (r, z, n) with n =
+// tanh(W_in x + b_in + r * (W_hn h + b_hn)).
 //
 // Lengths: row b takes part in step t only while t < lengths[b]; past it the row's state stays
 // as it is and its output is zero, so h_n holds the state at the row's last valid step and a
