@@ -60,11 +60,6 @@ Dims bias_dims(int nd) {
   return r;
 }
 
-template <class T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
 Tensor conv_fwd(const Tensor& x, const Tensor& w, const Tensor& b, const ConvSpec& s);
 Tensor conv_bwd_input(const Tensor& gy, const Tensor& w, const Tensor& b, const ConvSpec& s);
 Tensor conv_bwd_weight(const Tensor& x, const Tensor& gy, const ConvSpec& s);
@@ -76,7 +71,7 @@ Tensor conv_fwd(const Tensor& x, const Tensor& w, const Tensor& b, const ConvSpe
   Tensor y = Tensor::empty(with_spatial(N, OC, s.out), x.dtype());
   dispatch_floating(x.dtype(), "conv", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    cpu::conv_forward<T>(geom(s, N, C, OC), xc.data<T>(), wc.data<T>(), ptr_or_null<T>(bc),
+    cpu::conv_forward<T>(geom(s, N, C, OC), xc.data<T>(), wc.data<T>(), bc.data_or_null<T>(),
                          y.data<T>());
   });
   if (autograd::any_needs_grad({x, w, b})) {
@@ -101,7 +96,7 @@ Tensor conv_bwd_input(const Tensor& gy, const Tensor& w, const Tensor& b, const 
   Tensor gx = Tensor::empty(with_spatial(N, C, s.in), gy.dtype());
   dispatch_floating(gy.dtype(), "conv", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    cpu::conv_backward_input<T>(geom(s, N, C, OC), gc.data<T>(), wc.data<T>(), ptr_or_null<T>(bc),
+    cpu::conv_backward_input<T>(geom(s, N, C, OC), gc.data<T>(), wc.data<T>(), bc.data_or_null<T>(),
                                 gx.data<T>());
   });
   if (autograd::any_needs_grad({gy, w, b})) {

@@ -158,9 +158,8 @@ Tensor grid_sample(const Tensor& input, const Tensor& grid, const std::string& m
     Tensor ggrid = rg ? Tensor::empty(grc.sizes(), dt) : Tensor();
     dispatch_floating(dt, kOp, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      cpu::grid_sample_backward<T>(gyc.data<T>(), xk.defined() ? xk.data<T>() : nullptr,
-                                   grc.data<T>(), gin.defined() ? gin.data<T>() : nullptr,
-                                   ggrid.defined() ? ggrid.data<T>() : nullptr, sh);
+      cpu::grid_sample_backward<T>(gyc.data<T>(), xk.data_or_null<T>(), grc.data<T>(),
+                                   gin.data_or_null<T>(), ggrid.data_or_null<T>(), sh);
     });
     return TensorList{gin, ggrid};
   });

@@ -35,16 +35,6 @@ void check_param(const Tensor& t, const char* what, int64_t count, DType dt, con
                 dtype_name(dt), " (the input's), got ", dtype_name(t.dtype()));
 }
 
-template <class T>
-const T* ptr(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
-template <class T>
-T* out_ptr(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
 Tensor f64(int64_t n) { return Tensor::empty(Dims{n}, DType::Float64); }
 
 // All dims of an n-d tensor but `keep`.
@@ -91,7 +81,7 @@ TensorList bn_backward_raw(const Tensor& g, const Tensor& x, const Tensor& w, co
   dispatch_floating(x.dtype(), "batch_norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const auto& k = cpu::norm_kernels<T>();
-    const T* wp = ptr<T>(wc);
+    const T* wp = wc.data_or_null<T>();
     std::vector<double> sg(C, 0.0), sgx(C, 0.0);
     if (rw || rb || (rx && sv.training))
       k.bn_backward_reduce(gc.data<T>(), xc.data<T>(), N, C, S, mean, sg.data(), sgx.data());
@@ -220,8 +210,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
         inv[c] = 1.0 / std::sqrt(static_cast<double>(rv.data<T>()[c]) + eps);
       }
     }
-    const T* wp = ptr<T>(wc);
-    const T* bp = ptr<T>(bc);
+    const T* wp = wc.data_or_null<T>();
+    const T* bp = bc.data_or_null<T>();
     std::vector<double> scale(C), shift(C);
     for (int64_t c = 0; c < C; ++c) {
       scale[c] = inv[c] * (wp ? static_cast<double>(wp[c]) : 1.0);
@@ -281,8 +271,9 @@ Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tenso
   Tensor y = Tensor::empty(input.sizes(), dt);
   dispatch_floating(dt, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    cpu::norm_kernels<T>().ln_forward(x.data<T>(), y.data<T>(), M, K, ptr<T>(wc), ptr<T>(bc), eps,
-                                      sv.mean.data<double>(), sv.rstd.data<double>());
+    cpu::norm_kernels<T>().ln_forward(x.data<T>(), y.data<T>(), M, K, wc.data_or_null<T>(),
+                                      bc.data_or_null<T>(), eps, sv.mean.data<double>(),
+                                      sv.rstd.data<double>());
   });
   if (autograd::any_needs_grad({input, weight, bias})) {
     const bool rx = input.requires_grad(), rw = weight.defined() && weight.requires_grad();
@@ -310,8 +301,9 @@ Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tenso
           dispatch_floating(xs.dtype(), "layer_norm", [&](auto tag) {
             using T = typename decltype(tag)::type;
             cpu::norm_kernels<T>().ln_backward(gc.data<T>(), xc.data<T>(), sv.mean.data<double>(),
-                                               sv.rstd.data<double>(), ptr<T>(wc2), M, K,
-                                               out_ptr<T>(gx), out_ptr<T>(gw), out_ptr<T>(gb));
+                                               sv.rstd.data<double>(), wc2.data_or_null<T>(), M, K,
+                                               gx.data_or_null<T>(), gw.data_or_null<T>(),
+                                               gb.data_or_null<T>());
           });
           return {gx, gw, gb};
         });
@@ -352,8 +344,9 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
   Tensor y = Tensor::empty(input.sizes(), dt);
   dispatch_floating(dt, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    cpu::norm_kernels<T>().gn_forward(x.data<T>(), y.data<T>(), N, C, S, G, ptr<T>(wc), ptr<T>(bc),
-                                      eps, sv.mean.data<double>(), sv.rstd.data<double>());
+    cpu::norm_kernels<T>().gn_forward(x.data<T>(), y.data<T>(), N, C, S, G, wc.data_or_null<T>(),
+                                      bc.data_or_null<T>(), eps, sv.mean.data<double>(),
+                                      sv.rstd.data<double>());
   });
   if (autograd::any_needs_grad({input, weight, bias})) {
     const bool rx = input.requires_grad(), rw = weight.defined() && weight.requires_grad();
@@ -385,8 +378,9 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
           dispatch_floating(xs.dtype(), "group_norm", [&](auto tag) {
             using T = typename decltype(tag)::type;
             cpu::norm_kernels<T>().gn_backward(gc.data<T>(), xc.data<T>(), sv.mean.data<double>(),
-                                               sv.rstd.data<double>(), ptr<T>(wc2), N, C, S, G,
-                                               out_ptr<T>(gx), out_ptr<T>(gw), out_ptr<T>(gb));
+                                               sv.rstd.data<double>(), wc2.data_or_null<T>(), N, C,
+                                               S, G, gx.data_or_null<T>(), gw.data_or_null<T>(),
+                                               gb.data_or_null<T>());
           });
           return {gx, gw, gb};
         });

@@ -223,8 +223,8 @@ TensorList run_max(const Tensor& xb, int nsp, const cpu::PoolAxis* axes, bool is
   Tensor idx = return_indices || grad ? Tensor::empty(osz, DType::Int64) : Tensor();
   dispatch_floating(xb.dtype(), name, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    cpu::pool_kernels<T>().max_pool_forward(
-        x.data<T>(), y.data<T>(), idx.defined() ? idx.data<int64_t>() : nullptr, P, axes, is_min);
+    cpu::pool_kernels<T>().max_pool_forward(x.data<T>(), y.data<T>(), idx.data_or_null<int64_t>(),
+                                            P, axes, is_min);
   });
   if (grad) {
     autograd::record(

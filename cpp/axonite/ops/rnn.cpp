@@ -31,28 +31,21 @@ void check_arg(const Tensor& t, bool want, const char* name, const Dims& shape, 
   }
 }
 
-template <class T>
-const T* ptr(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-template <class T>
-T* mut(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
 // The buffers forward fills for backward (see RnnSaved in kernels/rnn.h).
 struct Saved {
   Tensor gates, hprev, cprev, tanh_c, m, hn;
   template <class T>
   cpu::RnnSaved<T> view() const {
-    return {mut<T>(gates), mut<T>(hprev), mut<T>(cprev), mut<T>(tanh_c), mut<T>(m), mut<T>(hn)};
+    return {gates.data_or_null<T>(),  hprev.data_or_null<T>(), cprev.data_or_null<T>(),
+            tanh_c.data_or_null<T>(), m.data_or_null<T>(),     hn.data_or_null<T>()};
   }
 };
 
 template <class T>
 cpu::RnnWeights<T> weights(const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                            const Tensor& b_hh, const Tensor& w_hr) {
-  return {ptr<T>(w_ih), ptr<T>(w_hh), ptr<T>(b_ih), ptr<T>(b_hh), ptr<T>(w_hr)};
+  return {w_ih.data_or_null<T>(), w_hh.data_or_null<T>(), b_ih.data_or_null<T>(),
+          b_hh.data_or_null<T>(), w_hr.data_or_null<T>()};
 }
 
 }  // namespace
@@ -136,12 +129,12 @@ TensorList rnn_layer(const std::string& mode, const Tensor& x, const Tensor& h0,
   if (gru) sv.hn = Tensor::empty(Dims{TS, B, H}, dt);
   Tensor y = Tensor::empty(Dims{T, B, R}, dt), h_n = Tensor::empty(Dims{B, R}, dt), c_n;
   if (lstm) c_n = Tensor::empty(Dims{B, H}, dt);
-  const cpu::RnnShape shape{
-      md, T, B, I, H, P, reverse, lens.defined() ? lens.data<int64_t>() : nullptr, grad};
+  const cpu::RnnShape shape{md, T, B, I, H, P, reverse, lens.data_or_null<int64_t>(), grad};
   dispatch_floating(dt, "rnn_layer", [&](auto tag) {
     using S = typename decltype(tag)::type;
     cpu::rnn_forward<S>(shape, weights<S>(wih, whh, bih, bhh, whr), xc.data<S>(), h0c.data<S>(),
-                        ptr<S>(c0c), y.data<S>(), h_n.data<S>(), mut<S>(c_n), sv.view<S>());
+                        c0c.data_or_null<S>(), y.data<S>(), h_n.data<S>(), c_n.data_or_null<S>(),
+                        sv.view<S>());
   });
   TensorList outs = lstm ? TensorList{y, h_n, c_n} : TensorList{y, h_n};
   if (!grad) return outs;
@@ -160,7 +153,7 @@ TensorList rnn_layer(const std::string& mode, const Tensor& x, const Tensor& h0,
                       "call backward without create_graph=True (or differentiate a cell-by-cell "
                       "composite model instead)");
         cpu::RnnShape sh = shape;  // the lengths pointer must come from the captured copy
-        sh.lengths = lens.defined() ? lens.data<int64_t>() : nullptr;
+        sh.lengths = lens.data_or_null<int64_t>();
         const Tensor xr = req[3] ? contiguous_values(sx.unpack()) : Tensor(),
                      wi = contiguous_values(swih.unpack()), wh = contiguous_values(swhh.unpack()),
                      wr = contiguous_values(swhr.unpack());
@@ -172,11 +165,13 @@ TensorList rnn_layer(const std::string& mode, const Tensor& x, const Tensor& h0,
                          make(6, Dims{GH}),    make(7, Dims{P, H})};
         dispatch_floating(dt, "rnn_layer", [&](auto tag) {
           using S = typename decltype(tag)::type;
-          const cpu::RnnGrads<S> gr{mut<S>(grads[0]), mut<S>(grads[1]), mut<S>(grads[2]),
-                                    mut<S>(grads[3]), mut<S>(grads[4]), mut<S>(grads[5]),
-                                    mut<S>(grads[6]), mut<S>(grads[7])};
-          cpu::rnn_backward<S>(sh, weights<S>(wi, wh, Tensor(), Tensor(), wr), ptr<S>(xr),
-                               sv.view<S>(), dy.data<S>(), dhn.data<S>(), ptr<S>(dcn), gr);
+          const cpu::RnnGrads<S> gr{grads[0].data_or_null<S>(), grads[1].data_or_null<S>(),
+                                    grads[2].data_or_null<S>(), grads[3].data_or_null<S>(),
+                                    grads[4].data_or_null<S>(), grads[5].data_or_null<S>(),
+                                    grads[6].data_or_null<S>(), grads[7].data_or_null<S>()};
+          cpu::rnn_backward<S>(sh, weights<S>(wi, wh, Tensor(), Tensor(), wr), xr.data_or_null<S>(),
+                               sv.view<S>(), dy.data<S>(), dhn.data<S>(), dcn.data_or_null<S>(),
+                               gr);
         });
         return grads;
       });

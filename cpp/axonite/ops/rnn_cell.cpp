@@ -52,11 +52,6 @@ Sizes check_cell(const char* op, int G, const Tensor& x, const Tensor& h, const 
 
 Tensor detached(const Tensor& t) { return t.defined() ? t.detach() : Tensor(); }
 
-template <class T>
-const T* ptr(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
 // out (N, G*H) = bias (zero when undefined) broadcast over the rows.
 template <class T>
 void fill_bias(T* out, int64_t N, int64_t GH, const Tensor& bias) {
@@ -177,8 +172,9 @@ TensorList lstm_cell(const Tensor& x, const Tensor& h, const Tensor& c, const Te
     dispatch_floating(dt, "lstm_cell", [&](auto tag) {
       using T = typename decltype(tag)::type;
       T* dgp = dgates.data<T>();
-      cpu::lstm_cell_backward<T>(N, H, gates.data<T>(), cs.data<T>(), tanh_c.data<T>(), ptr<T>(dh),
-                                 ptr<T>(dc), dgp, r[2].defined() ? r[2].data<T>() : nullptr);
+      cpu::lstm_cell_backward<T>(N, H, gates.data<T>(), cs.data<T>(), tanh_c.data<T>(),
+                                 dh.data_or_null<T>(), dc.data_or_null<T>(), dgp,
+                                 r[2].data_or_null<T>());
       const Tensor wis = swi.unpack(), whs = swh.unpack();
       product_grads<T>(dgp, N, req[3] ? sx.unpack().detach() : Tensor(), wis.detach(), r[0], T(0),
                        r[3]);

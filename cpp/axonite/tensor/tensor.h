@@ -55,6 +55,11 @@ class Tensor {
   T* data() const {
     return static_cast<T*>(raw_data());
   }
+  // data<T>(), or null for an undefined tensor (an optional operand: a bias, an initial state).
+  template <class T>
+  T* data_or_null() const {
+    return defined() ? data<T>() : nullptr;
+  }
   bool is_contiguous() const;
 
   // Autograd state.
