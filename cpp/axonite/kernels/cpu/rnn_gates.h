@@ -1,6 +1,6 @@
 // Fused pointwise passes of the recurrent kernels, one row (one batch entry) of n hidden units
 // per call: everything between a step's GEMMs (bias adds, gate nonlinearities, state update,
-// the copies saved for backward) happens in one pass over the units, compiled per ISA
+// the copies saved for backward) happens in one call per row, compiled per ISA
 // (rnn_gates_impl.h) and picked once at run time. Used by the whole-sequence layers (rnn.cpp,
 // on a thread's slice of the units) and the single-step cells (rnn_cell.cpp, on whole rows).
 //

@@ -1,9 +1,9 @@
 // The fused recurrent row passes of rnn_gates.h, compiled once per ISA: rnn_gates_{generic,avx2,
 // avx512}.cpp define AX_ISA_NS and include this file with their own -m flags. Each pass is one
-// `omp simd` loop over a row's units. Optional outputs select a template instance outside the
-// loop (a null check inside it would have to be unswitched before the loop vectorizes). Every
-// a * b + c that should fuse is an explicit mad and nothing else has that shape, so the vector
-// body and the scalar tail round every element alike.
+// `omp simd` loop over a row's units (LSTM forward: two, see lstm_forward_loop). Optional outputs
+// select a template instance outside the loop (a null check inside it would have to be unswitched
+// before the loop vectorizes). Every a * b + c that should fuse is an explicit mad and nothing else
+// has that shape, so the vector body and the scalar tail round every element alike.
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -56,6 +56,11 @@ inline T pre(T g, const T* hg, int64_t k, const T* bias, int64_t j) {
   }
 }
 
+// Two loops: the four gate activations (independent of each other), then the cell update and
+// tanh(c) that depend on them. One fused loop chains the gates into tanh(c) within every
+// iteration, and that chain is longer than the out-of-order window can overlap: the split
+// measured 4-10% faster on a 64 x 256 row block (38.3-40.8 -> 34.8-36.9 us), and the gate row
+// is still in L1 for the second loop. Every element keeps its arithmetic, so no bit changes.
 template <class T, GateIn kIn, bool kSaveC, bool kSaveH>
 [[gnu::flatten]] void lstm_forward_loop(const LstmForwardRow<T>& r, int64_t n) {
   T *g = r.g, *c_new = r.c_new, *tanh_c = r.tanh_c, *out = r.out, *y = r.y, *hprev = r.hprev;
@@ -64,17 +69,17 @@ template <class T, GateIn kIn, bool kSaveC, bool kSaveH>
   const int64_t gs = r.gs, hs = r.hs;
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
-    const T ig = sigmoid(pre<kIn>(g[i], hg, i, bias, i));
-    const T f = sigmoid(pre<kIn>(g[gs + i], hg, hs + i, bias, gs + i));
-    const T gg = tanh(pre<kIn>(g[2 * gs + i], hg, 2 * hs + i, bias, 2 * gs + i));
-    const T o = sigmoid(pre<kIn>(g[3 * gs + i], hg, 3 * hs + i, bias, 3 * gs + i));
+    g[i] = sigmoid(pre<kIn>(g[i], hg, i, bias, i));
+    g[gs + i] = sigmoid(pre<kIn>(g[gs + i], hg, hs + i, bias, gs + i));
+    g[2 * gs + i] = tanh(pre<kIn>(g[2 * gs + i], hg, 2 * hs + i, bias, 2 * gs + i));
+    g[3 * gs + i] = sigmoid(pre<kIn>(g[3 * gs + i], hg, 3 * hs + i, bias, 3 * gs + i));
+  }
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const T ig = g[i], f = g[gs + i], gg = g[2 * gs + i], o = g[3 * gs + i];
     const T cp = c[i];
     const T cn = mad(f, cp, ig * gg);
     const T tc = tanh(cn);
-    g[i] = ig;
-    g[gs + i] = f;
-    g[2 * gs + i] = gg;
-    g[3 * gs + i] = o;
     if constexpr (kSaveC) cprev[i] = cp;
     if constexpr (kSaveH) hprev[i] = h[i];  // before out, which may alias h
     c_new[i] = cn;
