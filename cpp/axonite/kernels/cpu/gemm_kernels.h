@@ -80,6 +80,13 @@ void pack_micro_panels(const KernelDesc<float>& kd, int w, int64_t total, int64_
 void pack_micro_panels(const KernelDesc<double>& kd, int w, int64_t total, int64_t kc,
                        const double* src, int64_t lane_stride, int64_t step_stride, double* out);
 
+// The pf argument of the tile-th kernel call (0-based) on one B micro-panel `panel` of
+// panel_bytes bytes and kc steps: the first calls together prefetch all of the panel `next`
+// (one line per k step; the panel itself when it is the last), later ones the panel itself, a
+// no-op on cached lines. Shared by the GEMM drivers (gemm.cpp) and PackedWeight.
+const char* panel_prefetch(const void* panel, const void* next, int64_t panel_bytes, int64_t tile,
+                           int64_t kc);
+
 // Defined in gemm_avx512.cpp / gemm_avx2.cpp. Call only when cpu_isa() allows that level.
 KernelDesc<float> avx512_desc_f32();
 KernelDesc<double> avx512_desc_f64();

@@ -353,7 +353,8 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   for (int nt_want = time_loop_threads(s);; nt_want = 1) {
     // Per thread, packed once: the columns of W_hh (G*H x R) for its units (all of it for one
     // thread), so each thread forms its own units of dh_prev = dhg_t W_hh; and for dx_t its
-    // share of W_ih's columns, in groups of 32 (a float32 micro-panel).
+    // share of W_ih's columns, in groups of 32 (an AVX-512 float32 micro-panel; any split gives
+    // the same bits).
     std::vector<std::unique_ptr<PackedWeight<T>>> whh(nt_want), wih(nt_want);
     // Thread tid forms columns [xcol[tid], xcol[tid + 1]) of dx.
     std::vector<int64_t> xcol(nt_want + 1, 0);
@@ -371,12 +372,13 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
     // dhg_t in the packed A layout, double-buffered as in rnn_forward.
     std::vector<T> ap[2] = {std::vector<T>(whh[0]->a_size(B)), std::vector<T>(whh[0]->a_size(B))};
     const int nt = nt_want;
+    // The time index of the loop's i-th step (steps walk backward through the forward order).
+    const auto t_at = [&](int64_t i) { return s.reverse ? i : s.T - 1 - i; };
     // Before the barrier: this thread's units of the step's gate gradients, into apc ...
     const auto gate_grads = [&](int tid, int64_t i) {
       const Units u = units_of(H, tid, nt);
       const int64_t r0 = P > 0 ? 0 : u.j0, rn = P > 0 ? R : u.size();  // this thread's h part
-      const int64_t step = s.T - 1 - i;
-      const int64_t t = s.reverse ? s.T - 1 - step : step;
+      const int64_t t = t_at(i);
       const T* dh = dhs[i & 1].data();
       T* next = dhs[(i + 1) & 1].data();
       T* apc = ap[i & 1].data();
@@ -415,10 +417,9 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
       const int64_t r0 = P > 0 ? 0 : u.j0, rn = P > 0 ? R : u.size();
       if (rn > 0)
         whh[tid]->multiply_packed(B, ap[i & 1].data(), T(1), dhs[(i + 1) & 1].data() + r0, R);
-      if (wih[tid]) {
-        const int64_t step = s.T - 1 - i, t = s.reverse ? s.T - 1 - step : step;
-        wih[tid]->multiply_packed(B, ap[i & 1].data(), T(0), gr.dx + t * B * s.I + xcol[tid], s.I);
-      }
+      if (wih[tid])
+        wih[tid]->multiply_packed(B, ap[i & 1].data(), T(0), gr.dx + t_at(i) * B * s.I + xcol[tid],
+                                  s.I);
     };
     if (time_loop(nt, s.T, gate_grads, dh_prev)) break;
   }
