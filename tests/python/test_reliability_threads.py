@@ -257,73 +257,89 @@ def test_long_kernels_release_the_gil(kernel: str, reliability) -> None:
 
 
 # ---- 3. Ctrl-C during a long op ---------------------------------------------------------------
-# The child times a slice of the op first (1/32 of the matmul's K, 4 of the 96 layers, 1/32 of
-# the conv images, 1 of the 16 pooled images), so the report says how long the full op would have
-# run: the interrupt has to come from inside the C++ call, not from its return. The conv and
-# pooling cases cover the per-image / per-plane polls of kernels/cpu/conv.cpp and
-# pooling_impl.h, which at 1 thread run every image in one parallel_for call; the conv shapes
-# take the direct (non-GEMM) forward kernels, which have no polls of their own. The LSTM case
-# covers the recurrent time loop (kernels/cpu/rnn.cpp), whose threads agree on when to stop.
+# The child times a slice of the op first (512 of the matmul's K, 4 tanh layers, 16 conv images,
+# 8 images of the conv backward, 1 pooled image, 512 LSTM steps) and sizes the full op to about
+# `goal` seconds from it, so the case stays long on a fast, idle machine and short on a slow one;
+# the report says how long the full op would have run: the interrupt has to come from inside the
+# C++ call, not from its return. The conv and pooling cases cover the per-image / per-plane polls
+# of kernels/cpu/conv.cpp and pooling_impl.h, which at 1 thread run every image in one
+# parallel_for call; the conv shapes take the direct (non-GEMM) forward kernels, which have no
+# polls of their own. The LSTM case covers the recurrent time loop (kernels/cpu/rnn.cpp), whose
+# threads agree on when to stop.
 CHILD = textwrap.dedent(
     """
-    import sys, time
+    import math, sys, time
     import axonite as ax
     import axonite.nn.functional as F
 
     mode, threads = sys.argv[1], int(sys.argv[2])
     ax.set_num_threads(threads)
     ax.manual_seed(0)
+    goal = 3.0  # seconds the full op should take
+
+    def timed(f):
+        f()  # first call: allocations and page faults, not the op's speed
+        t0 = time.monotonic()
+        f()
+        return time.monotonic() - t0
+
+    def slices(unit, cap):  # how many slices make ~goal seconds (at most cap: memory)
+        return max(8, min(cap, math.ceil(goal / max(unit, 1e-6))))
+
     if mode == "matmul":
-        a, b = ax.randn(4096, 16384), ax.randn(16384, 4096)
-        t0 = time.monotonic()
-        a[:, :512] @ b[:512]
-        expected = (time.monotonic() - t0) * 32
+        a0, b0 = ax.randn(4096, 512), ax.randn(512, 4096)
+        unit = timed(lambda: a0 @ b0)
+        n = slices(unit, 96)
+        a, b = ax.randn(4096, 512 * n), ax.randn(512 * n, 4096)
         op = lambda: a @ b
-    elif mode == "conv2d":  # 512 images, 512 -> 512 channels, 14x14, 3x3: 237G multiply-adds
-        x, w = ax.ones(512, 512, 14, 14), ax.ones(512, 512, 3, 3)
-        t0 = time.monotonic()
-        F.conv2d(x[:16], w, padding=1)
-        expected = (time.monotonic() - t0) * 32
+    elif mode == "conv2d":  # 16n images, 512 -> 512 channels, 14x14, 3x3
+        x0, w = ax.ones(16, 512, 14, 14), ax.ones(512, 512, 3, 3)
+        unit = timed(lambda: F.conv2d(x0, w, padding=1))
+        n = slices(unit, 64)
+        x = ax.ones(16 * n, 512, 14, 14)
         op = lambda: F.conv2d(x, w, padding=1)
     elif mode == "conv2d_backward":
-        # Half that conv; only the input needs a gradient, so the backward is the input gradient
-        # alone (stride 1: a forward conv with flipped weights). The weight gradient would run
-        # on the GEMM, which polls on its own. The graph is built at 2 threads to save time.
-        x, w = ax.ones(256, 512, 14, 14, requires_grad=True), ax.ones(512, 512, 3, 3)
-        xs = x[:8].detach().requires_grad_()
+        # Only the input needs a gradient, so the backward is the input gradient alone (stride
+        # 1: a forward conv with flipped weights). The weight gradient would run on the GEMM,
+        # which polls on its own. The graph is built at 2 threads to save time.
+        w = ax.ones(512, 512, 3, 3)
+        xs = ax.ones(8, 512, 14, 14, requires_grad=True)
         ys = F.conv2d(xs, w, padding=1)
-        t0 = time.monotonic()
-        ys.backward(ax.ones_like(ys))
-        expected = (time.monotonic() - t0) * 32
+        gs = ax.ones_like(ys)
+        unit = timed(lambda: ys.backward(gs, retain_graph=True))
+        n = slices(unit, 128)
+        x = ax.ones(8 * n, 512, 14, 14, requires_grad=True)
         ax.set_num_threads(2)
         y = F.conv2d(x, w, padding=1)
         ax.set_num_threads(threads)
         g = ax.ones_like(y)
         op = lambda: y.backward(g)
-    elif mode == "max_pool2d":  # 16 x 64 planes of 224x224, 127x127 windows, stride 1
-        x = ax.ones(16, 64, 224, 224)
-        t0 = time.monotonic()
-        F.max_pool2d(x[:1], 127, 1, 63)
-        expected = (time.monotonic() - t0) * 16
+    elif mode == "max_pool2d":  # n x 64 planes of 224x224, 127x127 windows, stride 1
+        x0 = ax.ones(1, 64, 224, 224)
+        unit = timed(lambda: F.max_pool2d(x0, 127, 1, 63))
+        n = slices(unit, 64)
+        x = ax.ones(n, 64, 224, 224)
         op = lambda: F.max_pool2d(x, 127, 1, 63)
     elif mode == "lstm":  # a long time loop: 2 threads share the hidden units of every step
-        lstm, x = ax.nn.LSTM(8, 768), ax.randn(16384, 8, 8)
+        lstm, x0 = ax.nn.LSTM(8, 768), ax.randn(512, 8, 8)
         with ax.no_grad():
-            t0 = time.monotonic()
-            lstm(x[:512])
-            expected = (time.monotonic() - t0) * 32
+            unit = timed(lambda: lstm(x0))
+        n = slices(unit, 256)
+        x = ax.randn(512 * n, 8, 8)
         op = lambda: lstm(x)
-    else:  # a long loss.backward(): 96 layers of (1024, 1024) @ (1024, 1024) and tanh
+    else:  # a long loss.backward(): 4n layers of (1024, 1024) @ (1024, 1024) and tanh
         x = ax.randn(1024, 1024, requires_grad=True)
         w = (ax.randn(1024, 1024) * 0.03).requires_grad_()
-        h = x
-        t0 = time.monotonic()
-        for _ in range(4):
-            h = (h @ w).tanh()
-        expected = (time.monotonic() - t0) * 24 * 2  # backward: 2 GEMMs a layer
-        for _ in range(92):
-            h = (h @ w).tanh()
-        op = h.sum().backward
+
+        def layers(h, k):
+            for _ in range(k):
+                h = (h @ w).tanh()
+            return h
+
+        unit = 2 * timed(lambda: layers(x, 4))  # backward: 2 GEMMs a layer
+        n = slices(unit, 64)
+        op = layers(x, 4 * n).sum().backward
+    expected = n * unit
     print(f"expected {expected:.3f}", flush=True)
     print(f"start {time.monotonic():.6f}", flush=True)
     try:
