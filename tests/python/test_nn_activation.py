@@ -417,7 +417,8 @@ def test_inplace_then_modified_saved_output_raises() -> None:
 
 
 @pytest.mark.parametrize(
-    ("c", "shape"), [(1, (4, 3, 5, 5)), (3, (4, 3, 5, 5)), (6, (7, 6)), (1, (9,)), (2, (2, 2, 0))]
+    ("c", "shape"),
+    [(1, (4, 3, 5, 5)), (3, (4, 3, 5, 5)), (6, (7, 6)), (1, (9,)), (2, (2, 2, 0)), (0, (2, 0, 3))],
 )
 def test_prelu_module_gradients_match_torch(torch, c: int, shape: tuple[int, ...]) -> None:
     x = np.random.default_rng(4).standard_normal(shape).astype(np.float32)

@@ -345,9 +345,10 @@ Tensor prelu(const Tensor& x, const Tensor& w) {
                 "prelu: mismatch of parameter numbers and input channel size. Found parameter "
                 "numbers = ",
                 C, " and channel size = ", channels, " (input shape ", shape_str(x.sizes()), ")");
-  // (N, C, S) view of x; a single slope treats x as one flat channel.
+  // (N, C, S) view of x; a single slope treats x as one flat channel. N or C may be 0 (an
+  // empty batch, or zero channels with an empty weight): then x is empty and S is 0.
   const int64_t N = C == 1 ? 1 : x.size(0);
-  const int64_t S = C == 1 ? x.numel() : (x.size(0) == 0 ? 0 : x.numel() / (N * C));
+  const int64_t S = C == 1 ? x.numel() : (N * C == 0 ? 0 : x.numel() / (N * C));
   const Tensor xc = x.is_contiguous() ? x : contiguous(x.detach());
   const Tensor wc = w.is_contiguous() ? w : contiguous(w.detach());
   Tensor y = Tensor::empty(x.sizes(), x.dtype());
