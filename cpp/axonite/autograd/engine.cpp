@@ -20,6 +20,22 @@ namespace {
 std::atomic<uint64_t> g_epoch{0};
 thread_local Node* t_current_node = nullptr;
 
+// The backward pass running on this thread (nested passes save and restore it): what
+// grad_sink needs to know about which leaves this pass accumulates into.
+struct Pass {
+  bool capture_mode;
+  const TensorList* only_leaves;
+};
+thread_local const Pass* t_pass = nullptr;
+
+bool accumulates_into(const Pass& pass, const AccumulateGrad& acc) {
+  if (pass.capture_mode) return false;
+  if (pass.only_leaves->empty()) return true;
+  for (const Tensor& t : *pass.only_leaves)
+    if (t.impl() == acc.leaf().get()) return true;
+  return false;
+}
+
 struct Capture {
   Node* fn;
   uint32_t input_nr;
@@ -95,6 +111,12 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool retai
   AXONITE_CHECK(roots.size() == grad_roots.size(), ValueError, "backward: got ", roots.size(),
                 " tensors but ", grad_roots.size(), " gradients");
   GradModeGuard mode(create_graph);
+  const Pass pass{!captures.empty(), &only_leaves};
+  struct PassGuard {
+    const Pass* prev;
+    ~PassGuard() { t_pass = prev; }
+  } pass_guard{t_pass};
+  t_pass = &pass;
   const uint64_t epoch = g_epoch.fetch_add(1) + 1;
   std::vector<Node*> visited;
   std::vector<Node*> stack;
@@ -102,6 +124,7 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool retai
     if (n->epoch_ == epoch) return false;
     n->epoch_ = epoch;
     n->deps_ = 0;
+    n->sunk_ = false;
     n->buffer_.assign(n->outputs.size(), Tensor());
     visited.push_back(n);
     return true;
@@ -173,6 +196,9 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool retai
     ready.pop();
     TensorList grads = std::move(n->buffer_);
     n->buffer_.clear();
+    auto* acc = dynamic_cast<AccumulateGrad*>(n);
+    // Everything for this leaf was summed into .grad by its producers (grad_sink).
+    if (acc != nullptr && acc->sunk_ && !grads[0].defined()) continue;
     for (size_t i = 0; i < grads.size(); ++i)
       if (!grads[i].defined()) grads[i] = zeros(n->outputs[i].sizes, n->outputs[i].dtype);
     for (auto& [idx, hook] : n->pre_hooks) {
@@ -182,7 +208,6 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool retai
     for (const Capture& c : cap)
       if (c.fn == n) captured[c.slot] = grads[c.input_nr];
 
-    auto* acc = dynamic_cast<AccumulateGrad*>(n);
     if (acc != nullptr) {
       if (capture_mode) continue;
       if (!only_leaves.empty()) {
@@ -217,6 +242,24 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool retai
 }  // namespace
 
 Node* current_node() { return t_current_node; }
+
+Tensor grad_sink(size_t input, std::initializer_list<Tensor> reads) {
+  const Node* n = t_current_node;
+  if (n == nullptr || t_pass == nullptr || grad_enabled() || anomaly_enabled() ||
+      input >= n->next_edges.size())
+    return {};
+  auto* acc = dynamic_cast<AccumulateGrad*>(n->next_edges[input].fn.get());
+  if (acc == nullptr || !accumulates_into(*t_pass, *acc) || !acc->leaf()->hooks.empty()) return {};
+  const Tensor g = acc->leaf()->grad;
+  if (!g.defined() || g.requires_grad() || !g.is_contiguous() ||
+      g.sizes() != acc->outputs[0].sizes || g.dtype() != acc->outputs[0].dtype)
+    return {};
+  for (const Tensor& r : reads)
+    if (r.defined() && r.storage() == g.storage()) return {};
+  acc->sunk_ = true;
+  g.bump_version();  // written in place, as AccumulateGrad's add_ would
+  return g;
+}
 
 TensorList apply_node(Node* n, TensorList&& grads) {
   struct Restore {

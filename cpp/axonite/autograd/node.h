@@ -51,6 +51,7 @@ class Node : public std::enable_shared_from_this<Node> {
   uint64_t epoch_ = 0;
   int deps_ = 0;
   int8_t needed_ = 0;  // capture mode: 0 unknown, 1 on the DFS stack, 2 not needed, 3 needed
+  bool sunk_ = false;  // AccumulateGrad: a producer summed its gradient into .grad (grad_sink)
   TensorList buffer_;
 };
 

@@ -63,10 +63,12 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
 
 // Gradients for dy (T, B, R), dh_n (B, R), dc_n (B, H) (LSTM). Every output pointer may be null
 // when that gradient is not wanted: dx (T, B, I), dh0 (B, R), dc0 (B, H), dw_ih (G*H, I),
-// dw_hh (G*H, R), db_ih, db_hh (G*H,), dw_hr (P, H).
+// dw_hh (G*H, R), db_ih, db_hh (G*H,), dw_hr (P, H). The weight gradients are summed into
+// what dw_ih / dw_hh / dw_hr hold where add_w says so (a leaf's .grad, Note [Gradient sinks]).
 template <class T>
 struct RnnGrads {
   T *dx, *dh0, *dc0, *dw_ih, *dw_hh, *db_ih, *db_hh, *dw_hr;
+  bool add_w_ih = false, add_w_hh = false, add_w_hr = false;
 };
 template <class T>
 void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const RnnSaved<T>& saved,

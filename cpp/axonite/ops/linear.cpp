@@ -5,6 +5,7 @@
 // differentiable ops so double backward works.
 #include "axonite/ops/linear.h"
 
+#include "axonite/autograd/engine.h"
 #include "axonite/autograd/record.h"
 #include "axonite/kernels/gemm.h"
 #include "axonite/kernels/normalization.h"
@@ -116,17 +117,20 @@ TensorList linear_backward_raw(const Tensor& g, const Tensor& x, const Tensor& w
       }
     }
     if (rw) {
-      gw = Tensor::empty(Dims{out, in}, g.dtype());
+      // Summed straight into weight.grad where the engine allows (Note [Gradient sinks]).
+      const Tensor sink = autograd::grad_sink(1, {g, x, w});
+      gw = sink.defined() ? sink : Tensor::empty(Dims{out, in}, g.dtype());
       if (out > 0 && in > 0) {
         const Mat xm = as_rows(x, M, in);
         if (M > 0) {
-          cpu::gemm(out, in, M, T(1), gp, gm.cs, gm.rs, xm.t.data<T>(), xm.rs, xm.cs, T(0),
-                    gw.data<T>(), in);
-        } else {
+          cpu::gemm(out, in, M, T(1), gp, gm.cs, gm.rs, xm.t.data<T>(), xm.rs, xm.cs,
+                    sink.defined() ? T(1) : T(0), gw.data<T>(), in);
+        } else if (!sink.defined()) {
           const T zero = T(0);
           cpu::norm_kernels<T>().fill_rows(gw.data<T>(), out, in, &zero, 0);
         }
       }
+      if (sink.defined()) gw = Tensor();
     }
     if (rb) {
       Tensor cols = Tensor::empty(Dims{out}, g.dtype());

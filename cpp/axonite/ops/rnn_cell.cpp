@@ -3,6 +3,7 @@
 // create_graph).
 #include "axonite/ops/rnn_cell.h"
 
+#include "axonite/autograd/engine.h"
 #include "axonite/autograd/record.h"
 #include "axonite/kernels/gemm.h"
 #include "axonite/kernels/normalization.h"
@@ -67,19 +68,34 @@ void add_a_wt(T* out, const Tensor& a, const Tensor& w) {
             w.data<T>(), w.strides()[1], w.strides()[0], T(1), out, w.size(0));
 }
 
+// Where a weight's gradient goes: the leaf's .grad when the engine lets the GEMM add into it
+// (Note [Gradient sinks]; the node then returns no gradient for that input), else a new tensor.
+struct WeightGrad {
+  Tensor out;  // undefined when the weight needs no gradient
+  bool sunk = false;
+};
+
+WeightGrad weight_grad(bool req, size_t input, const Dims& shape, DType dt,
+                       std::initializer_list<Tensor> reads) {
+  if (!req) return {};
+  if (Tensor g = autograd::grad_sink(input, reads); g.defined()) return {g, true};
+  return {Tensor::empty(shape, dt), false};
+}
+
 // The gradients that flow from the pre-activation gradient dg (N, G*H) of a product a w^T:
-// da = dg w (when da is defined; beta = 1 adds to what da holds) and dw = dg^T a.
+// da = dg w (when da is defined; beta = 1 adds to what da holds) and dw = dg^T a (added to what
+// dw holds when it is a sink).
 template <class T>
 void product_grads(const T* dg, int64_t N, const Tensor& a, const Tensor& w, const Tensor& da,
-                   T beta, const Tensor& dw) {
+                   T beta, const WeightGrad& dw) {
   const int64_t GH = w.size(0), K = w.size(1);
   if (da.defined())
     cpu::gemm(N, K, GH, T(1), dg, GH, 1, w.data<T>(), w.strides()[0], w.strides()[1], beta,
               da.data<T>(), K);
   // N == 0 (an empty batch) makes dw zero: GEMM with k = 0 only scales C by beta.
-  if (dw.defined())
-    cpu::gemm(GH, K, N, T(1), dg, 1, GH, a.data<T>(), a.strides()[0], a.strides()[1], T(0),
-              dw.data<T>(), K);
+  if (dw.out.defined())
+    cpu::gemm(GH, K, N, T(1), dg, 1, GH, a.data<T>(), a.strides()[0], a.strides()[1],
+              dw.sunk ? T(1) : T(0), dw.out.data<T>(), K);
 }
 
 // Column sums of dg (N, G*H) -> (G*H,).
@@ -162,11 +178,16 @@ TensorList lstm_cell(const Tensor& x, const Tensor& h, const Tensor& c, const Te
     auto make = [&](int i, const Dims& shape) {
       return req[i] ? Tensor::empty(shape, dt) : Tensor();
     };
+    const Tensor xs = sx.unpack(), hs = sh.unpack(), wis = swi.unpack(), whs = swh.unpack();
+    const WeightGrad dwi = weight_grad(req[3], 3, Dims{4 * H, s.I}, dt,
+                                       {xs, hs, cs, wis, whs, dh_new, dc_new}),
+                     dwh = weight_grad(req[4], 4, Dims{4 * H, H}, dt,
+                                       {xs, hs, cs, wis, whs, dh_new, dc_new});
     TensorList r{make(0, Dims{N, s.I}),
                  make(1, Dims{N, H}),
                  make(2, Dims{N, H}),
-                 make(3, Dims{4 * H, s.I}),
-                 make(4, Dims{4 * H, H}),
+                 dwi.sunk ? Tensor() : dwi.out,
+                 dwh.sunk ? Tensor() : dwh.out,
                  Tensor(),
                  Tensor()};
     dispatch_floating(dt, "lstm_cell", [&](auto tag) {
@@ -175,11 +196,8 @@ TensorList lstm_cell(const Tensor& x, const Tensor& h, const Tensor& c, const Te
       cpu::lstm_cell_backward<T>(N, H, gates.data<T>(), cs.data<T>(), tanh_c.data<T>(),
                                  dh.data_or_null<T>(), dc.data_or_null<T>(), dgp,
                                  r[2].data_or_null<T>());
-      const Tensor wis = swi.unpack(), whs = swh.unpack();
-      product_grads<T>(dgp, N, req[3] ? sx.unpack().detach() : Tensor(), wis.detach(), r[0], T(0),
-                       r[3]);
-      product_grads<T>(dgp, N, req[4] ? sh.unpack().detach() : Tensor(), whs.detach(), r[1], T(0),
-                       r[4]);
+      product_grads<T>(dgp, N, req[3] ? xs.detach() : Tensor(), wis.detach(), r[0], T(0), dwi);
+      product_grads<T>(dgp, N, req[4] ? hs.detach() : Tensor(), whs.detach(), r[1], T(0), dwh);
       if (req[5] || req[6]) {
         const Tensor db = bias_grad<T>(dgp, N, 4 * H, dt);
         r[5] = req[5] ? db : Tensor();
@@ -232,20 +250,22 @@ Tensor gru_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tens
     const Tensor dh_new = contiguous_values(d), hs = contiguous_values(sh.unpack());
     const Tensor dgi = Tensor::empty(Dims{N, 3 * H}, dt), dgh = Tensor::empty(Dims{N, 3 * H}, dt);
     const Tensor dh = Tensor::empty(Dims{N, H}, dt);
+    const Tensor xs = sx.unpack(), wis = swi.unpack(), whs = swh.unpack();
+    const WeightGrad dwi = weight_grad(req[3], 2, Dims{3 * H, s.I}, dt, {xs, hs, wis, whs, d}),
+                     dwh = weight_grad(req[4], 3, Dims{3 * H, H}, dt, {xs, hs, wis, whs, d});
     TensorList r{req[0] ? Tensor::empty(Dims{N, s.I}, dt) : Tensor(),
                  req[1] ? dh : Tensor(),
-                 req[3] ? Tensor::empty(Dims{3 * H, s.I}, dt) : Tensor(),
-                 req[4] ? Tensor::empty(Dims{3 * H, H}, dt) : Tensor(),
+                 dwi.sunk ? Tensor() : dwi.out,
+                 dwh.sunk ? Tensor() : dwh.out,
                  Tensor(),
                  Tensor()};
     dispatch_floating(dt, "gru_cell", [&](auto tag) {
       using T = typename decltype(tag)::type;
       cpu::gru_cell_backward<T>(N, H, gi.data<T>(), gh.data<T>(), hs.data<T>(), dh_new.data<T>(),
                                 dgi.data<T>(), dgh.data<T>(), dh.data<T>());
-      product_grads<T>(dgi.data<T>(), N, req[3] ? sx.unpack().detach() : Tensor(),
-                       swi.unpack().detach(), r[0], T(0), r[2]);
-      product_grads<T>(dgh.data<T>(), N, req[4] ? hs : Tensor(), swh.unpack().detach(), r[1], T(1),
-                       r[3]);
+      product_grads<T>(dgi.data<T>(), N, req[3] ? xs.detach() : Tensor(), wis.detach(), r[0], T(0),
+                       dwi);
+      product_grads<T>(dgh.data<T>(), N, req[4] ? hs : Tensor(), whs.detach(), r[1], T(1), dwh);
       if (req[5]) r[4] = bias_grad<T>(dgi.data<T>(), N, 3 * H, dt);
       if (req[6]) r[5] = bias_grad<T>(dgh.data<T>(), N, 3 * H, dt);
     });

@@ -431,8 +431,9 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   if (gr.dx && s.I > 0 && !dx_in_loop)
     gemm(TB, s.I, GH, T(1), dG.data(), GH, 1, w.w_ih, s.I, 1, T(0), gr.dx, s.I);
   if (gr.dw_ih && s.I > 0)
-    gemm(GH, s.I, TB, T(1), dG.data(), 1, GH, x, s.I, 1, T(0), gr.dw_ih, s.I);
-  if (gr.dw_hh) gemm(GH, R, TB, T(1), dHG, 1, GH, sv.hprev, R, 1, T(0), gr.dw_hh, R);
+    gemm(GH, s.I, TB, T(1), dG.data(), 1, GH, x, s.I, 1, gr.add_w_ih ? T(1) : T(0), gr.dw_ih, s.I);
+  if (gr.dw_hh)
+    gemm(GH, R, TB, T(1), dHG, 1, GH, sv.hprev, R, 1, gr.add_w_hh ? T(1) : T(0), gr.dw_hh, R);
   const auto& nk = norm_kernels<T>();
   if (gr.db_ih) nk.column_sums(dG.data(), TB, GH, GH, 1, gr.db_ih);
   if (gr.db_hh && gr.db_ih && !gru) {
@@ -440,7 +441,8 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   } else if (gr.db_hh) {
     nk.column_sums(dHG, TB, GH, GH, 1, gr.db_hh);
   }
-  if (gr.dw_hr && P > 0) gemm(P, H, TB, T(1), dht_buf.data(), 1, P, sv.m, H, 1, T(0), gr.dw_hr, H);
+  if (gr.dw_hr && P > 0)
+    gemm(P, H, TB, T(1), dht_buf.data(), 1, P, sv.m, H, 1, gr.add_w_hr ? T(1) : T(0), gr.dw_hr, H);
 }
 
 template void rnn_forward<float>(const RnnShape&, const RnnWeights<float>&, const float*,
