@@ -23,9 +23,9 @@ namespace {
       return expr;                    \
     }                                 \
   };
-AX_BINARY_FUNCTOR(AddF, static_cast<T>(a + b))
-AX_BINARY_FUNCTOR(SubF, static_cast<T>(a - b))
-AX_BINARY_FUNCTOR(MulF, static_cast<T>(a* b))
+AX_BINARY_FUNCTOR(AddF, math::wrap_add<T>(a, b))
+AX_BINARY_FUNCTOR(SubF, math::wrap_sub<T>(a, b))
+AX_BINARY_FUNCTOR(MulF, math::wrap_mul<T>(a, b))
 AX_BINARY_FUNCTOR(DivF, static_cast<T>(a / b))
 AX_BINARY_FUNCTOR(FloorDivF, math::floor_div<T>(a, b))
 AX_BINARY_FUNCTOR(RemF, math::remainder<T>(a, b))
@@ -76,14 +76,14 @@ void binary_loop(char* out, const char* a, const char* b, int64_t n, int64_t so,
       return expr;                   \
     }                                \
   };
-AX_UNARY_FUNCTOR(NegF, static_cast<T>(-a))
+AX_UNARY_FUNCTOR(NegF, math::wrap_neg<T>(a))
 AX_UNARY_FUNCTOR(ExpF, math::exp<T>(a))
 AX_UNARY_FUNCTOR(LogF, math::log<T>(a))
 AX_UNARY_FUNCTOR(Log1pF, math::log1p<T>(a))
 AX_UNARY_FUNCTOR(Expm1F, math::expm1<T>(a))
 AX_UNARY_FUNCTOR(SqrtF, std::sqrt(a))
 AX_UNARY_FUNCTOR(RsqrtF, T(1) / std::sqrt(a))
-AX_UNARY_FUNCTOR(AbsF, a < T(0) ? static_cast<T>(-a) : a)
+AX_UNARY_FUNCTOR(AbsF, a < T(0) ? math::wrap_neg<T>(a) : a)
 AX_UNARY_FUNCTOR(SignF, math::sign<T>(a))
 AX_UNARY_FUNCTOR(SinF, math::sin<T>(a))
 AX_UNARY_FUNCTOR(CosF, math::cos<T>(a))

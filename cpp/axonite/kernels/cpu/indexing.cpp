@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "axonite/kernels/cpu/loops.h"
+#include "axonite/kernels/cpu/scalar_math.h"
 
 namespace ax::cpu {
 namespace {
@@ -31,12 +32,13 @@ void dispatch_size(int64_t es, F&& f) {
     f(TypeTag<uint64_t>{});
 }
 
+// Accumulation (index_add, index_put with accumulate): integers wrap on overflow, as in PyTorch.
 template <class T>
 inline T plus(T a, T b) {
   if constexpr (std::is_same_v<T, bool>)
     return a || b;
   else
-    return a + b;
+    return math::wrap_add<T>(a, b);
 }
 
 // Multi-index over `sizes` tracking the byte offset of N operands; next() moves one step in

@@ -11,9 +11,51 @@
 
 namespace ax::cpu::math {
 
+// Integer +, - and * wrap around on overflow (two's complement), as in PyTorch. Signed overflow
+// is undefined in C++, so int32/int64 run on their unsigned type (narrower types are promoted
+// to int, where they cannot overflow, and bool keeps its logical meaning).
+template <class T>
+constexpr bool kWraps =
+    std::is_integral_v<T> && !std::is_same_v<T, bool> && sizeof(T) >= sizeof(int);
+
+template <class T>
+inline T wrap_add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+  } else {
+    return static_cast<T>(a + b);
+  }
+}
+template <class T>
+inline T wrap_sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
+  } else {
+    return static_cast<T>(a - b);
+  }
+}
+template <class T>
+inline T wrap_mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
+  } else {
+    return static_cast<T>(a * b);
+  }
+}
+template <class T>
+inline T wrap_neg(T a) {
+  return wrap_sub(T(0), a);
+}
+
 template <class T>
 inline T floor_div(T a, T b) {
   if constexpr (std::is_integral_v<T>) {
+    // The lowest value over -1 overflows (x86 traps on it): it wraps to itself, as in PyTorch.
+    if constexpr (std::is_signed_v<T>)
+      if (b == T(-1)) return wrap_neg(a);
     const T q = a / b;
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
   } else {
@@ -34,6 +76,8 @@ inline T floor_div(T a, T b) {
 template <class T>
 inline T remainder(T a, T b) {
   if constexpr (std::is_integral_v<T>) {
+    if constexpr (std::is_signed_v<T>)
+      if (b == T(-1)) return T(0);  // the lowest value % -1 traps on x86
     const T r = a % b;
     return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
   } else {
