@@ -261,6 +261,13 @@ Tensor grad_sink(size_t input, std::initializer_list<Tensor> reads) {
   return g;
 }
 
+GradOut grad_out(bool wanted, size_t input, const Dims& shape, DType dtype,
+                 std::initializer_list<Tensor> reads) {
+  if (!wanted) return {};
+  if (Tensor g = grad_sink(input, reads); g.defined()) return {g, true};
+  return {Tensor::empty(shape, dtype), false};
+}
+
 TensorList apply_node(Node* n, TensorList&& grads) {
   struct Restore {
     Node* prev;

@@ -33,6 +33,21 @@ Node* current_node();
 // gradient for that input; the leaf's AccumulateGrad then only sums what other paths send.
 Tensor grad_sink(size_t input, std::initializer_list<Tensor> reads);
 
+// Where a GEMM writes the gradient of input i: nothing unless `wanted`; the leaf's .grad when
+// grad_sink allows (add into it, beta = 1), else a new tensor of `shape` (overwrite, beta = 0).
+// result() is what the node returns for that input: nothing when the gradient went into .grad.
+struct GradOut {
+  Tensor buf;  // undefined when built by default: the input needs no gradient
+  bool sunk = false;
+  Tensor result() const { return sunk ? Tensor() : buf; }
+  template <class T>
+  T beta() const {
+    return sunk ? T(1) : T(0);
+  }
+};
+GradOut grad_out(bool wanted, size_t input, const Dims& shape, DType dtype,
+                 std::initializer_list<Tensor> reads);
+
 // n->apply(grads) with n as the current node, as the engine runs it; for nodes that delegate
 // part of their work to another node (CopySlices).
 TensorList apply_node(Node* n, TensorList&& grads);

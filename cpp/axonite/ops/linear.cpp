@@ -118,19 +118,18 @@ TensorList linear_backward_raw(const Tensor& g, const Tensor& x, const Tensor& w
     }
     if (rw) {
       // Summed straight into weight.grad where the engine allows (Note [Gradient sinks]).
-      const Tensor sink = autograd::grad_sink(1, {g, x, w});
-      gw = sink.defined() ? sink : Tensor::empty(Dims{out, in}, g.dtype());
+      const autograd::GradOut dw = autograd::grad_out(true, 1, Dims{out, in}, g.dtype(), {g, x, w});
       if (out > 0 && in > 0) {
         const Mat xm = as_rows(x, M, in);
         if (M > 0) {
-          cpu::gemm(out, in, M, T(1), gp, gm.cs, gm.rs, xm.t.data<T>(), xm.rs, xm.cs,
-                    sink.defined() ? T(1) : T(0), gw.data<T>(), in);
-        } else if (!sink.defined()) {
+          cpu::gemm(out, in, M, T(1), gp, gm.cs, gm.rs, xm.t.data<T>(), xm.rs, xm.cs, dw.beta<T>(),
+                    dw.buf.data<T>(), in);
+        } else if (!dw.sunk) {
           const T zero = T(0);
-          cpu::norm_kernels<T>().fill_rows(gw.data<T>(), out, in, &zero, 0);
+          cpu::norm_kernels<T>().fill_rows(dw.buf.data<T>(), out, in, &zero, 0);
         }
       }
-      if (sink.defined()) gw = Tensor();
+      gw = dw.result();
     }
     if (rb) {
       Tensor cols = Tensor::empty(Dims{out}, g.dtype());

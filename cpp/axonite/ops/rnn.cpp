@@ -160,39 +160,32 @@ TensorList rnn_layer(const std::string& mode, const Tensor& x, const Tensor& h0,
                      wr = contiguous_values(swhr.unpack());
         const Tensor dy = contiguous_values(g[0]), dhn = contiguous_values(g[1]),
                      dcn = lstm ? contiguous_values(g[2]) : Tensor();
+        auto make = [&](int i, const Dims& s) { return req[i] ? Tensor::empty(s, dt) : Tensor(); };
         // The weights' gradients go straight into their .grad where the engine allows (Note
-        // [Gradient sinks]); sunk[i] marks those, which the node then returns undefined.
-        bool sunk[8] = {};
-        auto make = [&](int i, const Dims& s) {
-          if (!req[i]) return Tensor();
-          if (i == 3 || i == 4 || i == 7) {
-            Tensor g = autograd::grad_sink(i, {xr, wi, wh, wr, dy, dhn, dcn});
-            if ((sunk[i] = g.defined())) return g;
-          }
-          return Tensor::empty(s, dt);
+        // [Gradient sinks]).
+        auto weight = [&](int i, const Dims& s) {
+          return autograd::grad_out(req[i], i, s, dt, {xr, wi, wh, wr, dy, dhn, dcn});
         };
-        TensorList grads{make(0, xs),          make(1, Dims{B, R}),  make(2, Dims{B, H}),
-                         make(3, Dims{GH, I}), make(4, Dims{GH, R}), make(5, Dims{GH}),
-                         make(6, Dims{GH}),    make(7, Dims{P, H})};
+        const autograd::GradOut dwi = weight(3, Dims{GH, I}), dwh = weight(4, Dims{GH, R}),
+                                dwr = weight(7, Dims{P, H});
+        TensorList grads{make(0, xs), make(1, Dims{B, R}), make(2, Dims{B, H}), dwi.buf,
+                         dwh.buf,     make(5, Dims{GH}),   make(6, Dims{GH}),   dwr.buf};
         dispatch_floating(dt, "rnn_layer", [&](auto tag) {
           using S = typename decltype(tag)::type;
-          const cpu::RnnGrads<S> gr{grads[0].data_or_null<S>(),
-                                    grads[1].data_or_null<S>(),
-                                    grads[2].data_or_null<S>(),
-                                    grads[3].data_or_null<S>(),
-                                    grads[4].data_or_null<S>(),
-                                    grads[5].data_or_null<S>(),
-                                    grads[6].data_or_null<S>(),
-                                    grads[7].data_or_null<S>(),
-                                    sunk[3],
-                                    sunk[4],
-                                    sunk[7]};
+          cpu::RnnGrads<S> gr{grads[0].data_or_null<S>(), grads[1].data_or_null<S>(),
+                              grads[2].data_or_null<S>(), grads[3].data_or_null<S>(),
+                              grads[4].data_or_null<S>(), grads[5].data_or_null<S>(),
+                              grads[6].data_or_null<S>(), grads[7].data_or_null<S>()};
+          gr.add_w_ih = dwi.sunk;
+          gr.add_w_hh = dwh.sunk;
+          gr.add_w_hr = dwr.sunk;
           cpu::rnn_backward<S>(sh, weights<S>(wi, wh, Tensor(), Tensor(), wr), xr.data_or_null<S>(),
                                sv.view<S>(), dy.data<S>(), dhn.data<S>(), dcn.data_or_null<S>(),
                                gr);
         });
-        for (int i = 0; i < 8; ++i)
-          if (sunk[i]) grads[i] = Tensor();
+        grads[3] = dwi.result();
+        grads[4] = dwh.result();
+        grads[7] = dwr.result();
         return grads;
       });
   return outs;

@@ -68,34 +68,20 @@ void add_a_wt(T* out, const Tensor& a, const Tensor& w) {
             w.data<T>(), w.strides()[1], w.strides()[0], T(1), out, w.size(0));
 }
 
-// Where a weight's gradient goes: the leaf's .grad when the engine lets the GEMM add into it
-// (Note [Gradient sinks]; the node then returns no gradient for that input), else a new tensor.
-struct WeightGrad {
-  Tensor out;  // undefined when the weight needs no gradient
-  bool sunk = false;
-};
-
-WeightGrad weight_grad(bool req, size_t input, const Dims& shape, DType dt,
-                       std::initializer_list<Tensor> reads) {
-  if (!req) return {};
-  if (Tensor g = autograd::grad_sink(input, reads); g.defined()) return {g, true};
-  return {Tensor::empty(shape, dt), false};
-}
-
 // The gradients that flow from the pre-activation gradient dg (N, G*H) of a product a w^T:
 // da = dg w (when da is defined; beta = 1 adds to what da holds) and dw = dg^T a (added to what
 // dw holds when it is a sink).
 template <class T>
 void product_grads(const T* dg, int64_t N, const Tensor& a, const Tensor& w, const Tensor& da,
-                   T beta, const WeightGrad& dw) {
+                   T beta, const autograd::GradOut& dw) {
   const int64_t GH = w.size(0), K = w.size(1);
   if (da.defined())
     cpu::gemm(N, K, GH, T(1), dg, GH, 1, w.data<T>(), w.strides()[0], w.strides()[1], beta,
               da.data<T>(), K);
   // N == 0 (an empty batch) makes dw zero: GEMM with k = 0 only scales C by beta.
-  if (dw.out.defined())
-    cpu::gemm(GH, K, N, T(1), dg, 1, GH, a.data<T>(), a.strides()[0], a.strides()[1],
-              dw.sunk ? T(1) : T(0), dw.out.data<T>(), K);
+  if (dw.buf.defined())
+    cpu::gemm(GH, K, N, T(1), dg, 1, GH, a.data<T>(), a.strides()[0], a.strides()[1], dw.beta<T>(),
+              dw.buf.data<T>(), K);
 }
 
 // Column sums of dg (N, G*H) -> (G*H,).
@@ -179,15 +165,15 @@ TensorList lstm_cell(const Tensor& x, const Tensor& h, const Tensor& c, const Te
       return req[i] ? Tensor::empty(shape, dt) : Tensor();
     };
     const Tensor xs = sx.unpack(), hs = sh.unpack(), wis = swi.unpack(), whs = swh.unpack();
-    const WeightGrad dwi = weight_grad(req[3], 3, Dims{4 * H, s.I}, dt,
-                                       {xs, hs, cs, wis, whs, dh_new, dc_new}),
-                     dwh = weight_grad(req[4], 4, Dims{4 * H, H}, dt,
-                                       {xs, hs, cs, wis, whs, dh_new, dc_new});
+    const autograd::GradOut dwi = autograd::grad_out(req[3], 3, Dims{4 * H, s.I}, dt,
+                                                     {xs, hs, cs, wis, whs, dh_new, dc_new}),
+                            dwh = autograd::grad_out(req[4], 4, Dims{4 * H, H}, dt,
+                                                     {xs, hs, cs, wis, whs, dh_new, dc_new});
     TensorList r{make(0, Dims{N, s.I}),
                  make(1, Dims{N, H}),
                  make(2, Dims{N, H}),
-                 dwi.sunk ? Tensor() : dwi.out,
-                 dwh.sunk ? Tensor() : dwh.out,
+                 dwi.result(),
+                 dwh.result(),
                  Tensor(),
                  Tensor()};
     dispatch_floating(dt, "lstm_cell", [&](auto tag) {
@@ -251,12 +237,14 @@ Tensor gru_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tens
     const Tensor dgi = Tensor::empty(Dims{N, 3 * H}, dt), dgh = Tensor::empty(Dims{N, 3 * H}, dt);
     const Tensor dh = Tensor::empty(Dims{N, H}, dt);
     const Tensor xs = sx.unpack(), wis = swi.unpack(), whs = swh.unpack();
-    const WeightGrad dwi = weight_grad(req[3], 2, Dims{3 * H, s.I}, dt, {xs, hs, wis, whs, d}),
-                     dwh = weight_grad(req[4], 3, Dims{3 * H, H}, dt, {xs, hs, wis, whs, d});
+    const autograd::GradOut dwi = autograd::grad_out(req[3], 2, Dims{3 * H, s.I}, dt,
+                                                     {xs, hs, wis, whs, d}),
+                            dwh = autograd::grad_out(req[4], 3, Dims{3 * H, H}, dt,
+                                                     {xs, hs, wis, whs, d});
     TensorList r{req[0] ? Tensor::empty(Dims{N, s.I}, dt) : Tensor(),
                  req[1] ? dh : Tensor(),
-                 dwi.sunk ? Tensor() : dwi.out,
-                 dwh.sunk ? Tensor() : dwh.out,
+                 dwi.result(),
+                 dwh.result(),
                  Tensor(),
                  Tensor()};
     dispatch_floating(dt, "gru_cell", [&](auto tag) {

@@ -32,15 +32,6 @@ void dispatch_size(int64_t es, F&& f) {
     f(TypeTag<uint64_t>{});
 }
 
-// Accumulation (index_add, index_put with accumulate): integers wrap on overflow, as in PyTorch.
-template <class T>
-inline T plus(T a, T b) {
-  if constexpr (std::is_same_v<T, bool>)
-    return a || b;
-  else
-    return math::wrap_add<T>(a, b);
-}
-
 // Multi-index over `sizes` tracking the byte offset of N operands; next() moves one step in
 // row-major order.
 template <int N>
@@ -108,14 +99,14 @@ inline void add_row(const RowGeom& r, char* dst, const char* src) {
   if (r.contig) {
     T* d = reinterpret_cast<T*>(dst);
     const T* s = reinterpret_cast<const T*>(src);
-    for (int64_t i = 0; i < r.q; ++i) d[i] = plus(d[i], s[i]);
+    for (int64_t i = 0; i < r.q; ++i) d[i] = math::wrap_add(d[i], s[i]);
     return;
   }
   loop_range<2>(r.g, {dst, const_cast<char*>(src)}, 0, r.q,
                 [](std::array<char*, 2> p, std::array<int64_t, 2> s, int64_t n) {
                   for (int64_t i = 0; i < n; ++i) {
                     T* d = reinterpret_cast<T*>(p[0] + i * s[0]);
-                    *d = plus(*d, *reinterpret_cast<const T*>(p[1] + i * s[1]));
+                    *d = math::wrap_add(*d, *reinterpret_cast<const T*>(p[1] + i * s[1]));
                   }
                 });
 }
@@ -257,7 +248,7 @@ void scatter_lines(char* a, const char* b, const char* index, const DimLines& g,
           if (k < lo || k >= hi) continue;
           T* d = reinterpret_cast<T*>(ap + k * g.a_sd);
           const T v = *reinterpret_cast<const T*>(bp + j * g.b_sd);
-          *d = accumulate ? plus(*d, v) : v;
+          *d = accumulate ? math::wrap_add(*d, v) : v;
         }
       }
     };

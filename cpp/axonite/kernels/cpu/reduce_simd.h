@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "axonite/kernels/cpu/scalar_math.h"
 #include "axonite/kernels/cpu/vecmath.h"
 #include "axonite/kernels/reduce.h"
 
@@ -91,7 +92,7 @@ struct SumR {
   template <class V>
   static AX_VINLINE V step(const V& a, const V& x) {
     if constexpr (std::is_same_v<V, int64_t>)  // wraps on overflow, as in PyTorch, without UB
-      return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(x));
+      return math::wrap_add(a, x);
     else if constexpr (std::is_same_v<V, Vec<int64_t>>)  // the same, lane-wise
       return reinterpret_cast<V>(reinterpret_cast<VecU64>(a) + reinterpret_cast<VecU64>(x));
     else
@@ -107,7 +108,7 @@ struct ProdR {
   template <class V>
   static AX_VINLINE V step(const V& a, const V& x) {
     if constexpr (std::is_same_v<V, int64_t>)
-      return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(x));
+      return math::wrap_mul(a, x);
     else if constexpr (std::is_same_v<V, Vec<int64_t>>)
       return reinterpret_cast<V>(reinterpret_cast<VecU64>(a) * reinterpret_cast<VecU64>(x));
     else

@@ -13,13 +13,15 @@ namespace ax::cpu::math {
 
 // Integer +, - and * wrap around on overflow (two's complement), as in PyTorch. Signed overflow
 // is undefined in C++, so int32/int64 run on their unsigned type (narrower types are promoted
-// to int, where they cannot overflow, and bool keeps its logical meaning).
+// to int, where they cannot overflow; a bool sum is the logical or). Always inlined: ISA
+// translation units and baseline ones both use them, and an out-of-line copy built with AVX-512
+// flags must never be what a baseline caller links to.
 template <class T>
 constexpr bool kWraps =
     std::is_integral_v<T> && !std::is_same_v<T, bool> && sizeof(T) >= sizeof(int);
 
 template <class T>
-inline T wrap_add(T a, T b) {
+[[gnu::always_inline]] inline T wrap_add(T a, T b) {
   if constexpr (kWraps<T>) {
     using U = std::make_unsigned_t<T>;
     return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
@@ -28,7 +30,7 @@ inline T wrap_add(T a, T b) {
   }
 }
 template <class T>
-inline T wrap_sub(T a, T b) {
+[[gnu::always_inline]] inline T wrap_sub(T a, T b) {
   if constexpr (kWraps<T>) {
     using U = std::make_unsigned_t<T>;
     return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
@@ -37,7 +39,7 @@ inline T wrap_sub(T a, T b) {
   }
 }
 template <class T>
-inline T wrap_mul(T a, T b) {
+[[gnu::always_inline]] inline T wrap_mul(T a, T b) {
   if constexpr (kWraps<T>) {
     using U = std::make_unsigned_t<T>;
     return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
@@ -46,7 +48,7 @@ inline T wrap_mul(T a, T b) {
   }
 }
 template <class T>
-inline T wrap_neg(T a) {
+[[gnu::always_inline]] inline T wrap_neg(T a) {
   return wrap_sub(T(0), a);
 }
 
