@@ -34,6 +34,7 @@ struct RnnShape {
   // false: no backward will run (inference), so forward keeps only the current step in the
   // saved buffers below, which then hold one step each (GRU's gates still hold all T: they
   // carry its input projections); they stay in cache instead of streaming T steps to memory.
+  // The LSTM skips its saves entirely then (hprev, cprev, tanh_c stay unwritten).
   bool keep_history = true;
 };
 

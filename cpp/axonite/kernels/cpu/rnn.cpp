@@ -99,16 +99,13 @@ void step_forward_rows(const RnnShape& s, const RnnGateKernels<T>& k, int64_t t,
       r.hs = n;
       r.bias = bxu;
       r.c = r.c_new = c + b * H + u.j0;
-      r.cprev = sv.cprev + su;
-      r.tanh_c = sv.tanh_c + su;
-      if (s.P > 0) {
-        r.out = sv.m + su;
-      } else {
-        r.out = hb;
-        r.h = hb;
-        r.hprev = hp;
-        r.y = yb;
+      if (s.keep_history) {  // what backward reads, copied before the step updates it in place
+        std::memcpy(sv.cprev + su, r.c, sizeof(T) * n);
+        if (s.P == 0) std::memcpy(hp, hb, sizeof(T) * n);
+        r.tanh_c = sv.tanh_c + su;
       }
+      r.out = s.P > 0 ? sv.m + su : hb;
+      if (s.P == 0) r.y = yb;
       k.lstm_forward(r, n);
     } else if (s.mode == RnnMode::Gru) {  // add_input: the input projections are in g_t
       GruForwardRow<T> r{};
@@ -291,7 +288,8 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
       T* g_t = sv.gates + (fold ? ts : t) * B * GH;  // GRU's holds every step's x W_ih^T
       T* y_t = y + t * B * R;
       if (u.size() > 0) {
-        if (P > 0) std::memcpy(sv.hprev + ts * B * R, h.data(), sizeof(T) * B * R);
+        if (P > 0 && s.keep_history)
+          std::memcpy(sv.hprev + ts * B * R, h.data(), sizeof(T) * B * R);
         wt[tid]->multiply_packed(B, ap_cur, T(0), hg[tid].data(), ldhg);
         parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
           step_forward_rows<T>(s, gates, t, b0, b1, u, !fold, g_t, hg[tid].data(), ldhg, bx.data(),

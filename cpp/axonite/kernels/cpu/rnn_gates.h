@@ -24,8 +24,8 @@ enum class GateIn : uint8_t {
   Add,    // g += hg + bias (g holds the input projection x W_ih^T)
 };
 
-// LSTM forward: activated i, f, g, o into g, c_new = f c + i g, tanh_c = tanh(c_new),
-// out = o tanh_c.
+// LSTM forward: activated i, f, g, o into g, c_new = f c + i g, out = o tanh(c_new). What
+// backward reads of c and h before the step, the caller copies before the call.
 template <class T>
 struct LstmForwardRow {
   GateIn in;
@@ -35,15 +35,10 @@ struct LstmForwardRow {
   int64_t hs;
   const T* bias;  // GateIn::Set and Add only; gate stride gs
   const T* c;
-  T* c_new;  // may alias c
-  T* tanh_c;
-  T* out;  // h, or the projection's input m
-  // Set together or null together: h before the step is copied to hprev (out may alias h), out
-  // to y.
-  const T* h;
-  T* hprev;
-  T* y;
-  T* cprev;  // null, or a copy of c before the step
+  T* c_new;   // may alias c
+  T* tanh_c;  // null, or tanh(c_new) saved for backward
+  T* out;     // h, or the projection's input m
+  T* y;       // null, or a second copy of out (the layer's output row)
 };
 
 // GRU forward: r = sigmoid(g_r + hg_r (+ bias_r)), z likewise, hn = hg_n (+ bhn),
