@@ -1,6 +1,7 @@
 // Whole-sequence RNN/LSTM/GRU forward and backward (see kernels/rnn.h for shapes and lengths).
 // The whole-sequence GEMMs go through gemm_f32/gemm_f64; the per-step products use weights
-// packed once per call (PackedWeight, rnn_gemm.h). The time loop runs in one parallel region:
+// packed once per call (PackedWeight, rnn_gemm.h). The time loop runs in one parallel region.
+// Forward with enough rows splits the batch (Note [Batch split]); otherwise, and in backward,
 // each thread owns a slice of the hidden units (whole 16-unit chunks, every gate of them), runs
 // its GEMM slice and gate pass, writes its part of the next step's packed A, and meets the
 // others at one barrier per step; with one thread the GEMMs and gate passes split across threads
@@ -58,24 +59,25 @@ Units units_of(int64_t H, int tid, int nt) {
 
 // One forward step over rows [b0, b1) and units u. g_t (B, G*H) holds x W_ih^T on entry when
 // `add_input` (else the input part is already in hg) and the activated gates on exit; hg holds
-// the GEMM products of the units, gate q of unit u.j0 + i of row b at
-// hg[b * ldhg + q * u.size() + i]. The biases are added here, in the pass that reads the row
-// anyway: bx (G*H,) = b_ih + b_hh (GRU's n gate: b_in only), bhn (H,) = b_hn (GRU). h (B, R)
-// and c (B, H) are updated in place (for P > 0 the new h is the projection of m, applied by the
+// the GEMM products of the units for the rows from hg_row0 on, gate q of unit u.j0 + i of row b
+// at hg[(b - hg_row0) * ldhg + q * u.size() + i]. The biases are added here, in the pass that reads
+// the row anyway: bx (G*H,) = b_ih + b_hh (GRU's n gate: b_in only), bhn (H,) = b_hn (GRU). h (B,
+// R) and c (B, H) are updated in place (for P > 0 the new h is the projection of m, applied by the
 // caller), after their old values are saved for backward (hprev only when P == 0; the caller
 // saves it otherwise). An active row is one fused pass (rnn_gates.h); u.j0 is a multiple of 16,
 // which that pass needs for its bits not to depend on the thread count.
 template <class T>
 void step_forward_rows(const RnnShape& s, const RnnGateKernels<T>& k, int64_t t, int64_t b0,
                        int64_t b1, Units u, bool add_input, T* g_t, const T* hg, int64_t ldhg,
-                       const T* bx, const T* bhn, T* h, T* c, T* y_t, const RnnSaved<T>& sv) {
+                       int64_t hg_row0, const T* bx, const T* bhn, T* h, T* c, T* y_t,
+                       const RnnSaved<T>& sv) {
   const int64_t H = s.H, G = rnn_gate_count(s.mode), GH = G * H, n = u.size();
   const int64_t R = s.P > 0 ? s.P : H, row0 = saved_step(s, t) * s.B;
   const GateIn in = add_input ? GateIn::Add : GateIn::Set;
   const T* bxu = bx + u.j0;
   for (int64_t b = b0; b < b1; ++b) {
     T* g = g_t + b * GH + u.j0;  // gate q of unit u.j0 + i at g[q * H + i]
-    const T* hgb = hg + b * ldhg;
+    const T* hgb = hg + (b - hg_row0) * ldhg;
     T* hb = h + b * R + u.j0;
     T* yb = y_t + b * R + u.j0;
     T* hp = sv.hprev + (row0 + b) * R + u.j0;
@@ -177,6 +179,25 @@ void step_backward_rows(const RnnShape& s, const RnnGateKernels<T>& k, int64_t t
   }
 }
 
+// The step GEMM's weight for units u, packed once for all steps: [W_ih | W_hh]^T restricted to
+// the gate columns of the units (K x G*n, K = KX + R), or W_hh^T alone when the input
+// projection is not folded into the step (KX == 0).
+template <class T>
+std::unique_ptr<PackedWeight<T>> pack_step_weight(const RnnShape& s, const RnnWeights<T>& w,
+                                                  int64_t KX, Units u) {
+  const int64_t H = s.H, G = rnn_gate_count(s.mode), I = s.I, R = s.P > 0 ? s.P : H;
+  const int64_t K = KX + R, n = u.size();
+  if (KX == 0 && n == H) return std::make_unique<PackedWeight<T>>(R, G * H, w.w_hh, 1, R);
+  CachedArray<T> rows(G * n * K);  // row (q, j): [w_ih row | w_hh row]
+  for (int64_t q = 0; q < G; ++q)
+    for (int64_t j = u.j0; j < u.j1; ++j) {
+      T* r = rows.data() + (q * n + j - u.j0) * K;
+      if (KX > 0) std::copy(w.w_ih + (q * H + j) * I, w.w_ih + (q * H + j + 1) * I, r);
+      std::copy(w.w_hh + (q * H + j) * R, w.w_hh + (q * H + j + 1) * R, r + KX);
+    }
+  return std::make_unique<PackedWeight<T>>(K, G * n, rows.data(), 1, K);
+}
+
 // Threads for a layer's time loop. Each owns a slice of the hidden units (every gate of them),
 // so a step is one GEMM slice and one gate pass per thread and a single barrier; it pays once
 // a step's recurrent GEMM is large. With a projection (P > 0) the next h needs every unit, so
@@ -186,6 +207,19 @@ int time_loop_threads(const RnnShape& s) {
   const int64_t macs = s.B * rnn_gate_count(s.mode) * s.H * s.H;  // per step
   if (macs < (int64_t{1} << 19)) return 1;
   return static_cast<int>(std::min<int64_t>(get_num_threads(), std::max<int64_t>(1, s.H / 32)));
+}
+
+// Threads for the batch split of a layer's forward time loop (Note [Batch split]), or 1 for the
+// units split. Each thread needs at least two full 14-row tiles of the AVX-512 float32 GEMM
+// kernel: at 2 threads, B = 64 (32 rows each) measured 5.67-5.69 ms for the LSTM forward
+// against 6.56-6.66 ms with the units split, but B = 32 (16 rows each) made the char_lm step
+// slower (12.6 and 14.9 ms against 12.0 and 11.9).
+int batch_split_threads(const RnnShape& s) {
+  constexpr int64_t kMinRows = 28;
+  if (s.P > 0) return 1;
+  const int64_t macs = s.B * rnn_gate_count(s.mode) * s.H * s.H;  // per step
+  if (macs < (int64_t{1} << 19)) return 1;
+  return static_cast<int>(std::min<int64_t>(get_num_threads(), s.B / kMinRows));
 }
 
 // Runs the T steps of a time loop on nt_want threads of one parallel region: before(tid, i),
@@ -248,6 +282,55 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
   if (P > 0) whr_t = std::make_unique<PackedWeight<T>>(H, P, w.w_hr, 1, H);
   const int64_t grain = row_grain(GH);
   const auto t_of = [&](int64_t step) { return s.reverse ? s.T - 1 - step : step; };
+  if (const int nb = batch_split_threads(s); nb > 1) {
+    // Note [Batch split]: each thread runs the whole recurrence on its own rows of the batch,
+    // with its own packed A and GEMM products and the one packed weight shared (read only);
+    // rows of h, c, y and the saved buffers are disjoint between threads. Nothing crosses
+    // between cores and no step waits at a barrier, where the units split exchanges every
+    // step's h: on this VM that exchange has slow phases (2-thread LSTM forward 7.9-8.5 ms
+    // against 5.8-6.2 ms in fast ones). A row's GEMM and gate arithmetic does not depend on
+    // the tile or thread that computes it, so the bits are those of the other paths. On Ctrl-C
+    // each thread stops at its next step; check_interrupt() then throws.
+    const std::unique_ptr<PackedWeight<T>> wt = pack_step_weight(s, w, KX, Units{0, H});
+    std::vector<std::vector<T>> apb(nb), hgb(nb);
+    const auto rows_of = [&](int tid, int nt) {
+      return std::pair<int64_t, int64_t>{B * tid / nt, B * (tid + 1) / nt};
+    };
+    for (int tid = 0; tid < nb; ++tid) {
+      const auto [b0, b1] = rows_of(tid, nb);
+      apb[tid].resize(wt->a_size(b1 - b0));
+      hgb[tid].resize((b1 - b0) * GH);
+    }
+    std::atomic<bool> short_team{false};
+    parallel_region(nb, [&](int tid, int nt) {
+      if (nt != nb) {  // every thread sees the same team size, so none starts
+        short_team.store(true);
+        return;
+      }
+      const auto [b0, b1] = rows_of(tid, nt);
+      const int64_t mb = b1 - b0;
+      T* ap = apb[tid].data();
+      T* hgp = hgb[tid].data();
+      if (KX > 0) wt->scatter_a(mb, 0, mb, 0, KX, x + (t_of(0) * B + b0) * I, I, ap);
+      wt->scatter_a(mb, 0, mb, KX, K, h.data() + b0 * R, R, ap);
+      for (int64_t step = 0; step < s.T && !interrupt_requested(); ++step) {
+        const int64_t t = t_of(step);
+        wt->multiply_packed(mb, ap, T(0), hgp, GH);
+        step_forward_rows<T>(s, gates, t, b0, b1, Units{0, H}, !fold,
+                             sv.gates + (fold ? saved_step(s, t) : t) * B * GH, hgp, GH, b0,
+                             bx.data(), bhn.data(), h.data(), c.data(), y + t * B * R, sv);
+        if (step + 1 == s.T) break;
+        wt->scatter_a(mb, 0, mb, KX, K, h.data() + b0 * R, R, ap);
+        if (KX > 0) wt->scatter_a(mb, 0, mb, 0, KX, x + (t_of(step + 1) * B + b0) * I, I, ap);
+      }
+    });
+    if (!short_team.load()) {
+      check_interrupt();
+      std::memcpy(h_n, h.data(), sizeof(T) * B * R);
+      if (lstm) std::memcpy(c_n, c.data(), sizeof(T) * B * H);
+      return;
+    }  // else nothing ran: the units split below takes over
+  }
   for (int nt_want = time_loop_threads(s);; nt_want = 1) {
     // Per thread, packed once for all steps: [W_ih | W_hh]^T (W_hh^T alone for GRU) restricted
     // to the gate columns of its units (K x G*n), and room for their products.
@@ -255,18 +338,7 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
     std::vector<std::vector<T>> hg(nt_want);
     for (int tid = 0; tid < nt_want; ++tid) {
       const Units u = units_of(H, tid, nt_want);
-      if (nt_want == 1 && !fold) {
-        wt[tid] = std::make_unique<PackedWeight<T>>(R, GH, w.w_hh, 1, R);
-      } else {
-        CachedArray<T> rows(G * u.size() * K);  // row (q, j): [w_ih row | w_hh row]
-        for (int64_t q = 0; q < G; ++q)
-          for (int64_t j = u.j0; j < u.j1; ++j) {
-            T* r = rows.data() + (q * u.size() + j - u.j0) * K;
-            if (KX > 0) std::copy(w.w_ih + (q * H + j) * I, w.w_ih + (q * H + j + 1) * I, r);
-            std::copy(w.w_hh + (q * H + j) * R, w.w_hh + (q * H + j + 1) * R, r + KX);
-          }
-        wt[tid] = std::make_unique<PackedWeight<T>>(K, G * u.size(), rows.data(), 1, K);
-      }
+      wt[tid] = pack_step_weight(s, w, KX, u);
       hg[tid].resize(B * G * u.size());
     }
     // Each step's A in the packed layout the GEMM reads, double-buffered: a step writes the next
@@ -292,8 +364,8 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
           std::memcpy(sv.hprev + ts * B * R, h.data(), sizeof(T) * B * R);
         wt[tid]->multiply_packed(B, ap_cur, T(0), hg[tid].data(), ldhg);
         parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
-          step_forward_rows<T>(s, gates, t, b0, b1, u, !fold, g_t, hg[tid].data(), ldhg, bx.data(),
-                               bhn.data(), h.data(), c.data(), y_t, sv);
+          step_forward_rows<T>(s, gates, t, b0, b1, u, !fold, g_t, hg[tid].data(), ldhg, 0,
+                               bx.data(), bhn.data(), h.data(), c.data(), y_t, sv);
         });
         if (P > 0) {  // h = W_hr m for the rows that ran this step (one thread: nt == 1)
           whr_t->multiply(B, sv.m + ts * B * H, H, 1, T(0), proj.data(), P);
