@@ -334,6 +334,13 @@ CHILD = textwrap.dedent(
         n = slices(unit, 384)  # the output: 1.6 GB at the cap
         x = ax.randn(64 * n, 64, 8)
         op = lambda: lstm(x)
+    elif mode == "lstm_bidir":  # 2 threads each run one direction of the layer
+        lstm, x0 = ax.nn.LSTM(8, 512, bidirectional=True), ax.randn(64, 8, 8)
+        with ax.no_grad():
+            unit = timed(lambda: lstm(x0))
+        n = slices(unit, 768)  # the output: 1.6 GB at the cap
+        x = ax.randn(64 * n, 8, 8)
+        op = lambda: lstm(x)
     else:  # a long loss.backward(): 4n layers of (1024, 1024) @ (1024, 1024) and tanh
         x = ax.randn(1024, 1024, requires_grad=True)
         w = (ax.randn(1024, 1024) * 0.03).requires_grad_()
@@ -374,6 +381,7 @@ CHILD = textwrap.dedent(
         ("max_pool2d", 1),
         ("lstm", 2),
         ("lstm_batch", 2),
+        ("lstm_bidir", 2),
     ],
 )
 def test_ctrl_c_interrupts_long_op(mode: str, threads: int, reliability) -> None:

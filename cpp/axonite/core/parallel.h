@@ -119,6 +119,12 @@ void parallel_region(int threads, const F& f) {
   }
 #endif
   (void)threads;
+  // A team of one, also inside another region: its barriers are no-ops, not that region's.
+  struct Alone {
+    detail::SpinBarrier* outer = detail::t_region_barrier;
+    Alone() { detail::t_region_barrier = nullptr; }
+    ~Alone() { detail::t_region_barrier = outer; }
+  } alone;
   f(0, 1);
 }
 

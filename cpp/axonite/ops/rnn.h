@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "axonite/tensor/tensor.h"
 
@@ -17,6 +18,19 @@ namespace ax {
 TensorList rnn_layer(const std::string& mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
                      const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh,
                      const Tensor& w_hr, const Tensor& lengths, bool reverse);
+
+// One direction's own arguments to rnn_layer (the same meanings there).
+struct RnnDirection {
+  Tensor h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr;
+  bool reverse = false;
+};
+
+// rnn_layer over the same x and lengths for each of `dirs` in turn (a bidirectional layer:
+// forward, then reverse), with the results and autograd nodes of one rnn_layer call per
+// direction, concatenated: {y, h_n[, c_n]} of the first, then of the second. At 2 threads the
+// two directions of a large enough layer run at once, one per thread.
+TensorList rnn_layer_directions(const std::string& mode, const Tensor& x,
+                                const std::vector<RnnDirection>& dirs, const Tensor& lengths);
 
 // Argument check shared by the recurrent layer and cells: `t` (named `name` in op's messages)
 // must be defined, of shape `shape` and dtype `dt`.

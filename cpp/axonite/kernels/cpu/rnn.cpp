@@ -201,9 +201,10 @@ std::unique_ptr<PackedWeight<T>> pack_step_weight(const RnnShape& s, const RnnWe
 // Threads for a layer's time loop. Each owns a slice of the hidden units (every gate of them),
 // so a step is one GEMM slice and one gate pass per thread and a single barrier; it pays once
 // a step's recurrent GEMM is large. With a projection (P > 0) the next h needs every unit, so
-// one thread runs the loop (its GEMMs and gate passes still split across threads inside).
+// one thread runs the loop (its GEMMs and gate passes still split across threads inside); so
+// does a layer called inside another parallel region (Note [Concurrent directions], ops/rnn.cpp).
 int time_loop_threads(const RnnShape& s) {
-  if (s.P > 0) return 1;
+  if (s.P > 0 || in_parallel_region()) return 1;
   const int64_t macs = s.B * rnn_gate_count(s.mode) * s.H * s.H;  // per step
   if (macs < (int64_t{1} << 19)) return 1;
   return static_cast<int>(std::min<int64_t>(get_num_threads(), std::max<int64_t>(1, s.H / 32)));
@@ -216,7 +217,7 @@ int time_loop_threads(const RnnShape& s) {
 // slower (12.6 and 14.9 ms against 12.0 and 11.9).
 int batch_split_threads(const RnnShape& s) {
   constexpr int64_t kMinRows = 28;
-  if (s.P > 0) return 1;
+  if (s.P > 0 || in_parallel_region()) return 1;
   const int64_t macs = s.B * rnn_gate_count(s.mode) * s.H * s.H;  // per step
   if (macs < (int64_t{1} << 19)) return 1;
   return static_cast<int>(std::min<int64_t>(get_num_threads(), s.B / kMinRows));

@@ -2,9 +2,11 @@
 parameter names and shapes (``weight_ih_l0``, ``weight_hh_l0_reverse``, ``weight_hr_l0``, ...),
 initialization, inputs and outputs, so PyTorch state_dicts load unchanged.
 
-Each layer and direction is ONE call into the fused C++ op ``_C._nn.rnn_layer`` (input
-projections in one GEMM, one GEMM per step, fused gates, backward-through-time in C++); Python
-only slices initial states, concatenates directions and applies dropout between layers.
+Each layer is ONE call into the fused C++ op ``_C._nn.rnn_layer`` (both directions of a
+bidirectional layer: ``rnn_layer_directions``, which runs them at once at 2 threads): one GEMM
+per step (the input projection folded in; GRU's in one GEMM for all steps), fused gates,
+backward-through-time in C++. Python only slices initial states, concatenates directions and
+applies dropout between layers.
 
 Beyond PyTorch, ``forward(input, hx, lengths=...)`` takes per-sequence lengths for a padded
 batch in any order: outputs are zero past each length and the final states are those at each
@@ -244,29 +246,23 @@ class RNNBase(Module):
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0 and self.training:
                 x = F.dropout(x, self.dropout, training=True)
-            ys = []
+            dirs = []
             for d in range(num_dir):
                 k = layer * num_dir + d
                 w = [getattr(self, n) for n in self._all_weights[k]]
                 b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
                 w_hr = w[-1] if self.proj_size > 0 else None
-                res = _C._nn.rnn_layer(
-                    mode,
-                    x,
-                    h0[k],
-                    None if c0 is None else c0[k],
-                    w[0],
-                    w[1],
-                    b_ih,
-                    b_hh,
-                    w_hr,
-                    lens,
-                    d == 1,
-                )
-                ys.append(res[0])
-                h_out.append(res[1])
-                if c0 is not None:
-                    c_out.append(res[2])
+                c = None if c0 is None else c0[k]
+                dirs.append((h0[k], c, w[0], w[1], b_ih, b_hh, w_hr, d == 1))
+            if num_dir == 1:
+                res = _C._nn.rnn_layer(mode, x, *dirs[0][:7], lens, False)
+            else:  # one call: at 2 threads the two directions run at once
+                res = _C._nn.rnn_layer_directions(mode, x, dirs, lens)
+            per = 3 if c0 is not None else 2  # outputs per direction
+            ys = [res[i * per] for i in range(num_dir)]
+            h_out += [res[i * per + 1] for i in range(num_dir)]
+            if c0 is not None:
+                c_out += [res[i * per + 2] for i in range(num_dir)]
             x = ys[0] if num_dir == 1 else _C.cat(ys, 2)
         output = x
         h_n = _C.stack(h_out, 0)
