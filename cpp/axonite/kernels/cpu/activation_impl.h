@@ -5,9 +5,13 @@
 // loops vectorize in float32; float64 calls libm.
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "axonite/kernels/activation.h"
 #include "axonite/kernels/cpu/vecmath.h"
+#if defined(__AVX512F__)
+#include "axonite/kernels/cpu/vecmath_avx512.h"
+#endif
 
 #ifndef AX_ISA_NS
 #error "define AX_ISA_NS before including activation_impl.h"
@@ -118,6 +122,9 @@ struct SigmoidF {
   static T f(T x, const Prm<T>&) {
     return math::sigmoid<T>(x);
   }
+#if defined(__AVX512F__)
+  static __m512 f32x16(__m512 x) { return math::v512::sigmoid(x); }
+#endif
   template <class T>
   static T df(T g, T y, const Prm<T>&) {
     return g * (T(1) - y) * y;
@@ -129,6 +136,9 @@ struct TanhF {
   static T f(T x, const Prm<T>&) {
     return math::tanh<T>(x);
   }
+#if defined(__AVX512F__)
+  static __m512 f32x16(__m512 x) { return math::v512::tanh(x); }
+#endif
   template <class T>
   static T df(T g, T y, const Prm<T>&) {
     return g * (T(1) - y * y);
@@ -343,12 +353,19 @@ Prm<T> make_prm(Act op, const ActParams& ap) {
   return Prm<T>{static_cast<T>(ap.a), static_cast<T>(ap.b), static_cast<T>(ap.c)};
 }
 
-// y may alias x (in-place forms): each element is read before it is written.
+// y may alias x (in-place forms): each element is read before it is written. Under AVX-512,
+// float32 sigmoid and tanh use vecmath_avx512.h's faster and more accurate 16-lane forms.
 template <class T, class F, Act kOp>
 void forward_loop(void* yv, const void* xv, int64_t n, const ActParams& ap) {
   const Prm<T> p = make_prm<T>(kOp, ap);
   T* y = static_cast<T*>(yv);
   const T* x = static_cast<const T*>(xv);
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float> && math::v512::has_f32x16<F>::value) {
+    math::v512::map(x, y, n, F::f32x16);
+    return;
+  }
+#endif
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) y[i] = F::f(x[i], p);
 }

@@ -4,8 +4,12 @@
 // as plain `omp simd` loops, plus a generic byte-strided path.
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "axonite/kernels/cpu/scalar_math.h"
+#if defined(__AVX512F__)
+#include "axonite/kernels/cpu/vecmath_avx512.h"
+#endif
 #include "axonite/kernels/elementwise.h"
 
 #ifndef AX_ISA_NS
@@ -87,8 +91,26 @@ AX_UNARY_FUNCTOR(AbsF, a < T(0) ? math::wrap_neg<T>(a) : a)
 AX_UNARY_FUNCTOR(SignF, math::sign<T>(a))
 AX_UNARY_FUNCTOR(SinF, math::sin<T>(a))
 AX_UNARY_FUNCTOR(CosF, math::cos<T>(a))
-AX_UNARY_FUNCTOR(TanhF, math::tanh<T>(a))
-AX_UNARY_FUNCTOR(SigmoidF, math::sigmoid<T>(a))
+// tanh and sigmoid also have the 16-lane float32 form of the activation path (activation_impl.h),
+// so an integer input promoted to float32 gets the same bits as the float32 tensor.
+struct TanhF {
+  template <class T>
+  static inline T f(T a) {
+    return math::tanh<T>(a);
+  }
+#if defined(__AVX512F__)
+  static __m512 f32x16(__m512 a) { return math::v512::tanh(a); }
+#endif
+};
+struct SigmoidF {
+  template <class T>
+  static inline T f(T a) {
+    return math::sigmoid<T>(a);
+  }
+#if defined(__AVX512F__)
+  static __m512 f32x16(__m512 a) { return math::v512::sigmoid(a); }
+#endif
+};
 AX_UNARY_FUNCTOR(ReluF, math::relu<T>(a))
 AX_UNARY_FUNCTOR(FloorF, std::floor(a))
 AX_UNARY_FUNCTOR(CeilF, std::ceil(a))
@@ -100,6 +122,23 @@ AX_UNARY_FUNCTOR(NotF, !a)
 template <class T, class F>
 void unary_loop(char* out, const char* a, int64_t n, int64_t so, int64_t sa) {
   constexpr int64_t kT = sizeof(T);
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float> && math::v512::has_f32x16<F>::value) {
+    if (so == kT && sa == kT) {
+      math::v512::map(reinterpret_cast<const float*>(a), reinterpret_cast<float*>(out), n,
+                      F::f32x16);
+      return;
+    }
+    float buf[16];  // strided: 16 elements at a time through the same vector code
+    for (int64_t i0 = 0; i0 < n; i0 += 16) {
+      const int64_t m = n - i0 < 16 ? n - i0 : 16;
+      for (int64_t i = 0; i < m; ++i) std::memcpy(&buf[i], a + (i0 + i) * sa, sizeof(float));
+      math::v512::map(buf, buf, m, F::f32x16);
+      for (int64_t i = 0; i < m; ++i) std::memcpy(out + (i0 + i) * so, &buf[i], sizeof(float));
+    }
+    return;
+  }
+#endif
   if (so == kT && sa == kT) {
     T* o = reinterpret_cast<T*>(out);
     const T* x = reinterpret_cast<const T*>(a);
