@@ -17,19 +17,20 @@ epoch shows what that costs with the fused kernels (both directions of a layer r
 parallel where threads allow).
 
 Measured with the defaults (4000 training / 1000 test sequences of 40, embed 16, hidden 32
-per direction, batch 32, Adam 5e-3, 8 epochs, seed 0, 2 cores shared with other jobs); the
+per direction, batch 32, Adam 5e-3, 8 epochs, seed 0, 2 threads on a 2-core Zen 5 VM); the
 best past-only accuracy on the test set is 0.8092:
 
     model  direction        test accuracy   seconds per epoch
-    LSTM   unidirectional       0.7940            0.22
-    LSTM   bidirectional        0.9811            0.42
-    GRU    unidirectional       0.7947            0.18
-    GRU    bidirectional        0.9826            0.33
+    LSTM   unidirectional       0.7940            0.07
+    LSTM   bidirectional        0.9811            0.10
+    GRU    unidirectional       0.7947            0.06
+    GRU    bidirectional        0.9826            0.09
 
-Times depend on the load: a second seed-0 run on busier cores took 0.46, 0.88, 0.37 and
-0.69 s per epoch (same accuracies). Seeds 1 and 2: unidirectional 0.791-0.801, bidirectional 0.978-0.988. The one-way models stop
-just under the past-only ceiling, as they must; reading both directions costs 1.8-1.9x the
-time per epoch and buys about 19 points of accuracy.
+At 2 threads the two directions of each layer run at once, one per thread, so reading both
+directions cost 1.4-1.5x the time per epoch here (1.8-1.9x on an earlier session's VM, where
+they ran one after the other). Seeds 1 and 2: unidirectional 0.791-0.801, bidirectional
+0.978-0.988. The one-way models stop just under the past-only ceiling, as they must; reading
+both directions buys about 19 points of accuracy.
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ stream is laid out as ``--batch-size`` parallel columns (``ax.text.bptt_batches`
 
 Measured with the defaults (the first 2 M characters, 79 symbols so a uniform guess has
 perplexity 79; embed 64, hidden 256, seq 64, batch 32, Adam 3e-3, 4 epochs, seed 0):
-validation perplexity 5.22, 4.75, 4.60, 4.54 after epochs 1-4 (2.18 bits per character at the
-end); the run took 6.8 minutes of wall time (3.3 minutes of CPU) on 2 cores shared with other
-jobs. The sample at temperature 0.8 from the prompt "KING." and a newline began::
+validation perplexity 5.22, 4.76, 4.61, 4.55 after epochs 1-4 (2.18 bits per character at the
+end); the run took 50 s on a 2-core Zen 5 VM (6.8 minutes on the busier VM of an earlier
+session). The sample at temperature 0.8 from the prompt "KING." and a newline began::
 
     KING.
     Hy, my lord, and I, my design,
