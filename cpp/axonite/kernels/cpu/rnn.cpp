@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "axonite/core/parallel.h"
@@ -32,6 +33,9 @@ void fill_rows(T* c, int64_t m, int64_t n, const T* bias) {
   const T zero = T(0);
   norm_kernels<T>().fill_rows(c, m, n, bias ? bias : &zero, bias ? 1 : 0);
 }
+
+// n rounded up to whole 64-byte lines of float (per-thread parts of one buffer share none).
+int64_t round_up16(int64_t n) { return (n + 15) / 16 * 16; }
 
 // Rows per chunk of a gate pass: about 4096 gate values per chunk.
 int64_t row_grain(int64_t gh) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(gh, 1)); }
@@ -277,7 +281,12 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
     for (int64_t j = 0; j < GH; ++j) bx[j] = w.b_ih[j] + (j < shared ? w.b_hh[j] : T(0));
     if (s.mode == RnnMode::Gru) std::copy(w.b_hh + 2 * H, w.b_hh + 3 * H, bhn.begin());
   }
-  std::vector<T> h(h0, h0 + B * R), c(lstm ? c0 : h0, lstm ? c0 + B * H : h0);
+  // Per-call buffers come from the caching allocator (CachedArray): as std::vectors they were
+  // zeroed and, past malloc's mmap threshold, page-faulted in on every call (a 1-step LSTM
+  // forward at B 64, H 256 took 450 us at 1 thread; 290 us without).
+  CachedArray<T> h(B * R), c(lstm ? B * H : 0);
+  std::copy(h0, h0 + B * R, h.data());
+  if (lstm) std::copy(c0, c0 + B * H, c.data());
   std::vector<T> proj(P > 0 ? B * P : 0);
   std::unique_ptr<PackedWeight<T>> whr_t;  // W_hr^T (H x P), packed once
   if (P > 0) whr_t = std::make_unique<PackedWeight<T>>(H, P, w.w_hr, 1, H);
@@ -293,15 +302,15 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
     // the tile or thread that computes it, so the bits are those of the other paths. On Ctrl-C
     // each thread stops at its next step; check_interrupt() then throws.
     const std::unique_ptr<PackedWeight<T>> wt = pack_step_weight(s, w, KX, Units{0, H});
-    std::vector<std::vector<T>> apb(nb), hgb(nb);
     const auto rows_of = [&](int tid, int nt) {
       return std::pair<int64_t, int64_t>{B * tid / nt, B * (tid + 1) / nt};
     };
-    for (int tid = 0; tid < nb; ++tid) {
-      const auto [b0, b1] = rows_of(tid, nb);
-      apb[tid].resize(wt->a_size(b1 - b0));
-      hgb[tid].resize((b1 - b0) * GH);
-    }
+    // Per thread, at most ceil(B / nb) rows: a packed A (zeroed, for its padding rows) and the
+    // GEMM products, 64-byte apart so that no cache line is shared.
+    const int64_t mb_max = (B + nb - 1) / nb, a_len = round_up16(wt->a_size(mb_max));
+    const int64_t hg_len = round_up16(mb_max * GH);
+    CachedArray<T> apb(nb * a_len), hgb(nb * hg_len);
+    std::fill(apb.data(), apb.data() + nb * a_len, T(0));
     std::atomic<bool> short_team{false};
     parallel_region(nb, [&](int tid, int nt) {
       if (nt != nb) {  // every thread sees the same team size, so none starts
@@ -310,8 +319,8 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
       }
       const auto [b0, b1] = rows_of(tid, nt);
       const int64_t mb = b1 - b0;
-      T* ap = apb[tid].data();
-      T* hgp = hgb[tid].data();
+      T* ap = apb.data() + tid * a_len;
+      T* hgp = hgb.data() + tid * hg_len;
       if (KX > 0) wt->scatter_a(mb, 0, mb, 0, KX, x + (t_of(0) * B + b0) * I, I, ap);
       wt->scatter_a(mb, 0, mb, KX, K, h.data() + b0 * R, R, ap);
       for (int64_t step = 0; step < s.T && !interrupt_requested(); ++step) {
@@ -336,37 +345,41 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
     // Per thread, packed once for all steps: [W_ih | W_hh]^T (W_hh^T alone for GRU) restricted
     // to the gate columns of its units (K x G*n), and room for their products.
     std::vector<std::unique_ptr<PackedWeight<T>>> wt(nt_want);
-    std::vector<std::vector<T>> hg(nt_want);
+    std::vector<T*> hg(nt_want);
+    const int64_t hg_len = round_up16(B * GH);  // per thread, at most every unit
+    CachedArray<T> hg_buf(nt_want * hg_len);
     for (int tid = 0; tid < nt_want; ++tid) {
-      const Units u = units_of(H, tid, nt_want);
-      wt[tid] = pack_step_weight(s, w, KX, u);
-      hg[tid].resize(B * G * u.size());
+      wt[tid] = pack_step_weight(s, w, KX, units_of(H, tid, nt_want));
+      hg[tid] = hg_buf.data() + tid * hg_len;
     }
     // Each step's A in the packed layout the GEMM reads, double-buffered: a step writes the next
     // step's A (its units of h, its share of the rows of x) while other threads may still
     // multiply with the current one.
     const PackedWeight<T>& lay = *wt[0];
-    std::vector<T> ap[2] = {std::vector<T>(lay.a_size(B)), std::vector<T>(lay.a_size(B))};
-    if (KX > 0 && s.T > 0) lay.scatter_a(B, 0, B, 0, KX, x + t_of(0) * B * I, I, ap[0].data());
-    lay.scatter_a(B, 0, B, KX, K, h.data(), R, ap[0].data());
+    const int64_t a_len = round_up16(lay.a_size(B));
+    CachedArray<T> ap_buf(2 * a_len);
+    std::fill(ap_buf.data(), ap_buf.data() + 2 * a_len, T(0));  // the padding rows
+    T* const ap[2] = {ap_buf.data(), ap_buf.data() + a_len};
+    if (KX > 0 && s.T > 0) lay.scatter_a(B, 0, B, 0, KX, x + t_of(0) * B * I, I, ap[0]);
+    lay.scatter_a(B, 0, B, KX, K, h.data(), R, ap[0]);
     const int nt = nt_want;
     const auto step_forward = [&](int tid, int64_t step) {
       const Units u = units_of(H, tid, nt);
       const int64_t ldhg = G * u.size();
       const int64_t h0u = P > 0 ? 0 : u.j0, h1u = P > 0 ? R : u.j1;  // this thread's part of h
       const int64_t t = t_of(step);
-      const T* ap_cur = ap[step & 1].data();
-      T* ap_next = ap[(step + 1) & 1].data();
+      const T* ap_cur = ap[step & 1];
+      T* ap_next = ap[(step + 1) & 1];
       const int64_t ts = saved_step(s, t);
       T* g_t = sv.gates + (fold ? ts : t) * B * GH;  // GRU's holds every step's x W_ih^T
       T* y_t = y + t * B * R;
       if (u.size() > 0) {
         if (P > 0 && s.keep_history)
           std::memcpy(sv.hprev + ts * B * R, h.data(), sizeof(T) * B * R);
-        wt[tid]->multiply_packed(B, ap_cur, T(0), hg[tid].data(), ldhg);
+        wt[tid]->multiply_packed(B, ap_cur, T(0), hg[tid], ldhg);
         parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
-          step_forward_rows<T>(s, gates, t, b0, b1, u, !fold, g_t, hg[tid].data(), ldhg, 0,
-                               bx.data(), bhn.data(), h.data(), c.data(), y_t, sv);
+          step_forward_rows<T>(s, gates, t, b0, b1, u, !fold, g_t, hg[tid], ldhg, 0, bx.data(),
+                               bhn.data(), h.data(), c.data(), y_t, sv);
         });
         if (P > 0) {  // h = W_hr m for the rows that ran this step (one thread: nt == 1)
           whr_t->multiply(B, sv.m + ts * B * H, H, 1, T(0), proj.data(), P);
@@ -405,12 +418,21 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   CachedArray<T> dG(TB * GH), dHGbuf(gru ? TB * GH : 0);
   T* dHG = gru ? dHGbuf.data() : dG.data();  // the same gradient except for GRU's n gate
   // dh entering each step: kept for all steps when dW_hr needs it, else one step's worth.
-  std::vector<T> dht_buf(P > 0 ? TB * P : B * R), dm(P > 0 ? B * H : 0);
+  CachedArray<T> dht_buf(P > 0 ? TB * P : B * R), dm(P > 0 ? B * H : 0);
   // The carried dh, ping-ponged between steps: step i reads dhs[i & 1], writes the other.
-  std::vector<T> dhs[2] = {std::vector<T>(B * R, T(0)), std::vector<T>(B * R)};
-  std::vector<T> dc(lstm ? B * H : 0, T(0));
-  if (dh_n) std::copy(dh_n, dh_n + B * R, dhs[0].begin());
-  if (lstm && dc_n) std::copy(dc_n, dc_n + B * H, dc.begin());
+  const int64_t dh_len = round_up16(B * R);
+  CachedArray<T> dhs_buf(2 * dh_len), dc(lstm ? B * H : 0);
+  T* const dhs[2] = {dhs_buf.data(), dhs_buf.data() + dh_len};
+  if (dh_n) {
+    std::copy(dh_n, dh_n + B * R, dhs[0]);
+  } else {
+    std::fill(dhs[0], dhs[0] + B * R, T(0));
+  }
+  if (lstm && dc_n) {
+    std::copy(dc_n, dc_n + B * H, dc.data());
+  } else if (lstm) {
+    std::fill(dc.data(), dc.data() + B * H, T(0));
+  }
   std::unique_ptr<PackedWeight<T>> whr;  // W_hr (P x H), packed once
   if (P > 0) whr = std::make_unique<PackedWeight<T>>(P, H, w.w_hr, H, 1);
   // LSTM and the plain RNNs form dx_t = dg_t W_ih inside the time loop, from the step's packed
@@ -441,7 +463,10 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
         wih[tid] = std::make_unique<PackedWeight<T>>(GH, nx, w.w_ih + xcol[tid], s.I, 1);
     }
     // dhg_t in the packed A layout, double-buffered as in rnn_forward.
-    std::vector<T> ap[2] = {std::vector<T>(whh[0]->a_size(B)), std::vector<T>(whh[0]->a_size(B))};
+    const int64_t a_len = round_up16(whh[0]->a_size(B));
+    CachedArray<T> ap_buf(2 * a_len);
+    std::fill(ap_buf.data(), ap_buf.data() + 2 * a_len, T(0));  // the padding rows
+    T* const ap[2] = {ap_buf.data(), ap_buf.data() + a_len};
     const int nt = nt_want;
     // The time index of the loop's i-th step (steps walk backward through the forward order).
     const auto t_at = [&](int64_t i) { return s.reverse ? i : s.T - 1 - i; };
@@ -450,9 +475,9 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
       const Units u = units_of(H, tid, nt);
       const int64_t r0 = P > 0 ? 0 : u.j0, rn = P > 0 ? R : u.size();  // this thread's h part
       const int64_t t = t_at(i);
-      const T* dh = dhs[i & 1].data();
-      T* next = dhs[(i + 1) & 1].data();
-      T* apc = ap[i & 1].data();
+      const T* dh = dhs[i & 1];
+      T* next = dhs[(i + 1) & 1];
+      T* apc = ap[i & 1];
       T* dht = P > 0 ? dht_buf.data() + t * B * P : dht_buf.data();
       const T* dy_t = dy + t * B * R;
       for (int64_t b = 0; b < B; ++b) {
@@ -486,18 +511,16 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
     const auto dh_prev = [&](int tid, int64_t i) {
       const Units u = units_of(H, tid, nt);
       const int64_t r0 = P > 0 ? 0 : u.j0, rn = P > 0 ? R : u.size();
-      if (rn > 0)
-        whh[tid]->multiply_packed(B, ap[i & 1].data(), T(1), dhs[(i + 1) & 1].data() + r0, R);
+      if (rn > 0) whh[tid]->multiply_packed(B, ap[i & 1], T(1), dhs[(i + 1) & 1] + r0, R);
       if (wih[tid])
-        wih[tid]->multiply_packed(B, ap[i & 1].data(), T(0), gr.dx + t_at(i) * B * s.I + xcol[tid],
-                                  s.I);
+        wih[tid]->multiply_packed(B, ap[i & 1], T(0), gr.dx + t_at(i) * B * s.I + xcol[tid], s.I);
     };
     if (time_loop(nt, s.T, gate_grads, dh_prev)) break;
   }
   check_interrupt();
-  const std::vector<T>& dh = dhs[s.T & 1];
-  if (gr.dh0) std::copy(dh.begin(), dh.end(), gr.dh0);
-  if (gr.dc0 && lstm) std::copy(dc.begin(), dc.end(), gr.dc0);
+  const T* dh = dhs[s.T & 1];
+  if (gr.dh0) std::copy(dh, dh + B * R, gr.dh0);
+  if (gr.dc0 && lstm) std::copy(dc.data(), dc.data() + B * H, gr.dc0);
   // Everything else is one GEMM (or column sum) over all T*B rows.
   if (gr.dx && s.I > 0 && !dx_in_loop)
     gemm(TB, s.I, GH, T(1), dG.data(), GH, 1, w.w_ih, s.I, 1, T(0), gr.dx, s.I);
