@@ -93,24 +93,24 @@ AX_UNARY_FUNCTOR(SinF, math::sin<T>(a))
 AX_UNARY_FUNCTOR(CosF, math::cos<T>(a))
 // tanh and sigmoid also have the 16-lane float32 form of the activation path (activation_impl.h),
 // so an integer input promoted to float32 gets the same bits as the float32 tensor.
-struct TanhF {
-  template <class T>
-  static inline T f(T a) {
-    return math::tanh<T>(a);
-  }
 #if defined(__AVX512F__)
-  static __m512 f32x16(__m512 a) { return math::v512::tanh(a); }
+#define AX_F32X16(fn) \
+  static __m512 f32x16(__m512 a) { return math::v512::fn(a); }
+#else
+#define AX_F32X16(fn)
 #endif
-};
-struct SigmoidF {
-  template <class T>
-  static inline T f(T a) {
-    return math::sigmoid<T>(a);
-  }
-#if defined(__AVX512F__)
-  static __m512 f32x16(__m512 a) { return math::v512::sigmoid(a); }
-#endif
-};
+#define AX_UNARY_FUNCTOR_V512(Name, fn) \
+  struct Name {                         \
+    template <class T>                  \
+    static inline T f(T a) {            \
+      return math::fn<T>(a);            \
+    }                                   \
+    AX_F32X16(fn)                       \
+  };
+AX_UNARY_FUNCTOR_V512(TanhF, tanh)
+AX_UNARY_FUNCTOR_V512(SigmoidF, sigmoid)
+#undef AX_UNARY_FUNCTOR_V512
+#undef AX_F32X16
 AX_UNARY_FUNCTOR(ReluF, math::relu<T>(a))
 AX_UNARY_FUNCTOR(FloorF, std::floor(a))
 AX_UNARY_FUNCTOR(CeilF, std::ceil(a))
