@@ -34,8 +34,21 @@ void fill_rows(T* c, int64_t m, int64_t n, const T* bias) {
   norm_kernels<T>().fill_rows(c, m, n, bias ? bias : &zero, bias ? 1 : 0);
 }
 
-// n rounded up to whole 64-byte lines of float (per-thread parts of one buffer share none).
-int64_t round_up16(int64_t n) { return (n + 15) / 16 * 16; }
+// n buffers of len elements in one block from the caching allocator (see h and c in
+// rnn_forward), each starting on its own 64-byte line so that per-thread parts share no cache
+// line; zeroed when asked (a packed A's padding rows must be).
+template <class T>
+class Parts {
+ public:
+  Parts(int64_t n, int64_t len, bool zero = false) : len_((len + 15) / 16 * 16), buf_(n * len_) {
+    if (zero) std::fill(buf_.data(), buf_.data() + n * len_, T(0));
+  }
+  T* operator[](int64_t i) const { return buf_.data() + i * len_; }
+
+ private:
+  int64_t len_;
+  CachedArray<T> buf_;
+};
 
 // Rows per chunk of a gate pass: about 4096 gate values per chunk.
 int64_t row_grain(int64_t gh) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(gh, 1)); }
@@ -207,10 +220,12 @@ std::unique_ptr<PackedWeight<T>> pack_step_weight(const RnnShape& s, const RnnWe
 // a step's recurrent GEMM is large. With a projection (P > 0) the next h needs every unit, so
 // one thread runs the loop (its GEMMs and gate passes still split across threads inside); so
 // does a layer called inside another parallel region (Note [Concurrent directions], ops/rnn.cpp).
-int time_loop_threads(const RnnShape& s) {
-  if (s.P > 0 || in_parallel_region()) return 1;
+bool time_loop_may_split(const RnnShape& s) {
   const int64_t macs = s.B * rnn_gate_count(s.mode) * s.H * s.H;  // per step
-  if (macs < (int64_t{1} << 19)) return 1;
+  return s.P == 0 && !in_parallel_region() && macs >= (int64_t{1} << 19);
+}
+int time_loop_threads(const RnnShape& s) {
+  if (!time_loop_may_split(s)) return 1;
   return static_cast<int>(std::min<int64_t>(get_num_threads(), std::max<int64_t>(1, s.H / 32)));
 }
 
@@ -221,9 +236,7 @@ int time_loop_threads(const RnnShape& s) {
 // slower (12.6 and 14.9 ms against 12.0 and 11.9).
 int batch_split_threads(const RnnShape& s) {
   constexpr int64_t kMinRows = 28;
-  if (s.P > 0 || in_parallel_region()) return 1;
-  const int64_t macs = s.B * rnn_gate_count(s.mode) * s.H * s.H;  // per step
-  if (macs < (int64_t{1} << 19)) return 1;
+  if (!time_loop_may_split(s)) return 1;
   return static_cast<int>(std::min<int64_t>(get_num_threads(), s.B / kMinRows));
 }
 
@@ -307,10 +320,8 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
     };
     // Per thread, at most ceil(B / nb) rows: a packed A (zeroed, for its padding rows) and the
     // GEMM products, 64-byte apart so that no cache line is shared.
-    const int64_t mb_max = (B + nb - 1) / nb, a_len = round_up16(wt->a_size(mb_max));
-    const int64_t hg_len = round_up16(mb_max * GH);
-    CachedArray<T> apb(nb * a_len), hgb(nb * hg_len);
-    std::fill(apb.data(), apb.data() + nb * a_len, T(0));
+    const int64_t mb_max = (B + nb - 1) / nb;
+    const Parts<T> apb(nb, wt->a_size(mb_max), true), hgb(nb, mb_max * GH);
     std::atomic<bool> short_team{false};
     parallel_region(nb, [&](int tid, int nt) {
       if (nt != nb) {  // every thread sees the same team size, so none starts
@@ -319,8 +330,8 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
       }
       const auto [b0, b1] = rows_of(tid, nt);
       const int64_t mb = b1 - b0;
-      T* ap = apb.data() + tid * a_len;
-      T* hgp = hgb.data() + tid * hg_len;
+      T* ap = apb[tid];
+      T* hgp = hgb[tid];
       if (KX > 0) wt->scatter_a(mb, 0, mb, 0, KX, x + (t_of(0) * B + b0) * I, I, ap);
       wt->scatter_a(mb, 0, mb, KX, K, h.data() + b0 * R, R, ap);
       for (int64_t step = 0; step < s.T && !interrupt_requested(); ++step) {
@@ -345,21 +356,14 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
     // Per thread, packed once for all steps: [W_ih | W_hh]^T (W_hh^T alone for GRU) restricted
     // to the gate columns of its units (K x G*n), and room for their products.
     std::vector<std::unique_ptr<PackedWeight<T>>> wt(nt_want);
-    std::vector<T*> hg(nt_want);
-    const int64_t hg_len = round_up16(B * GH);  // per thread, at most every unit
-    CachedArray<T> hg_buf(nt_want * hg_len);
-    for (int tid = 0; tid < nt_want; ++tid) {
+    const Parts<T> hg(nt_want, B * GH);  // per thread, at most every unit
+    for (int tid = 0; tid < nt_want; ++tid)
       wt[tid] = pack_step_weight(s, w, KX, units_of(H, tid, nt_want));
-      hg[tid] = hg_buf.data() + tid * hg_len;
-    }
     // Each step's A in the packed layout the GEMM reads, double-buffered: a step writes the next
     // step's A (its units of h, its share of the rows of x) while other threads may still
     // multiply with the current one.
     const PackedWeight<T>& lay = *wt[0];
-    const int64_t a_len = round_up16(lay.a_size(B));
-    CachedArray<T> ap_buf(2 * a_len);
-    std::fill(ap_buf.data(), ap_buf.data() + 2 * a_len, T(0));  // the padding rows
-    T* const ap[2] = {ap_buf.data(), ap_buf.data() + a_len};
+    const Parts<T> ap(2, lay.a_size(B), true);
     if (KX > 0 && s.T > 0) lay.scatter_a(B, 0, B, 0, KX, x + t_of(0) * B * I, I, ap[0]);
     lay.scatter_a(B, 0, B, KX, K, h.data(), R, ap[0]);
     const int nt = nt_want;
@@ -420,9 +424,8 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   // dh entering each step: kept for all steps when dW_hr needs it, else one step's worth.
   CachedArray<T> dht_buf(P > 0 ? TB * P : B * R), dm(P > 0 ? B * H : 0);
   // The carried dh, ping-ponged between steps: step i reads dhs[i & 1], writes the other.
-  const int64_t dh_len = round_up16(B * R);
-  CachedArray<T> dhs_buf(2 * dh_len), dc(lstm ? B * H : 0);
-  T* const dhs[2] = {dhs_buf.data(), dhs_buf.data() + dh_len};
+  const Parts<T> dhs(2, B * R);
+  CachedArray<T> dc(lstm ? B * H : 0);
   if (dh_n) {
     std::copy(dh_n, dh_n + B * R, dhs[0]);
   } else {
@@ -463,10 +466,7 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
         wih[tid] = std::make_unique<PackedWeight<T>>(GH, nx, w.w_ih + xcol[tid], s.I, 1);
     }
     // dhg_t in the packed A layout, double-buffered as in rnn_forward.
-    const int64_t a_len = round_up16(whh[0]->a_size(B));
-    CachedArray<T> ap_buf(2 * a_len);
-    std::fill(ap_buf.data(), ap_buf.data() + 2 * a_len, T(0));  // the padding rows
-    T* const ap[2] = {ap_buf.data(), ap_buf.data() + a_len};
+    const Parts<T> ap(2, whh[0]->a_size(B), true);
     const int nt = nt_want;
     // The time index of the loop's i-th step (steps walk backward through the forward order).
     const auto t_at = [&](int64_t i) { return s.reverse ? i : s.T - 1 - i; };

@@ -2,8 +2,8 @@
 parameter names and shapes (``weight_ih_l0``, ``weight_hh_l0_reverse``, ``weight_hr_l0``, ...),
 initialization, inputs and outputs, so PyTorch state_dicts load unchanged.
 
-Each layer is ONE call into the fused C++ op ``_C._nn.rnn_layer`` (both directions of a
-bidirectional layer: ``rnn_layer_directions``, which runs them at once at 2 threads): one GEMM
+Each layer is ONE call into the fused C++ op ``_C._nn.rnn_layer_directions`` (one or both
+directions; at 2 threads the two directions of a layer run at once): one GEMM
 per step (the input projection folded in; GRU's in one GEMM for all steps), fused gates,
 backward-through-time in C++. Python only slices initial states, concatenates directions and
 applies dropout between layers.
@@ -254,10 +254,8 @@ class RNNBase(Module):
                 w_hr = w[-1] if self.proj_size > 0 else None
                 c = None if c0 is None else c0[k]
                 dirs.append((h0[k], c, w[0], w[1], b_ih, b_hh, w_hr, d == 1))
-            if num_dir == 1:
-                res = _C._nn.rnn_layer(mode, x, *dirs[0][:7], lens, False)
-            else:  # one call: at 2 threads the two directions run at once
-                res = _C._nn.rnn_layer_directions(mode, x, dirs, lens)
+            # One call per layer: at 2 threads the two directions of a layer run at once.
+            res = _C._nn.rnn_layer_directions(mode, x, dirs, lens)
             per = 3 if c0 is not None else 2  # outputs per direction
             ys = [res[i * per] for i in range(num_dir)]
             h_out += [res[i * per + 1] for i in range(num_dir)]
