@@ -75,14 +75,14 @@ def check_close(a, t, tol, what: str) -> None:
     np.testing.assert_allclose(to_np(a), t.detach().numpy(), **tol, err_msg=what)
 
 
-def run_parity(kind, dtype, num_layers, bidirectional, batch_first, with_state):
+def run_parity(kind, dtype, num_layers, bidirectional, batch_first, with_state, batch=BATCH):
     tm, am = make_pair(
         kind, dtype, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first
     )
-    shape = (BATCH, T_STEPS, IN) if batch_first else (T_STEPS, BATCH, IN)
+    shape = (batch, T_STEPS, IN) if batch_first else (T_STEPS, batch, IN)
     x = torch.randn(*shape, dtype=getattr(torch, dtype), requires_grad=True)
     xa = to_ax(x, True)
-    hx_t, hx_a = states(kind, tm, BATCH, dtype) if with_state else (None, None)
+    hx_t, hx_a = states(kind, tm, batch, dtype) if with_state else (None, None)
     out_t, st_t = tm(x, hx_t)
     out_a, st_a = am(xa, hx_a)
     tol = TOL[dtype]
@@ -112,6 +112,14 @@ def run_parity(kind, dtype, num_layers, bidirectional, batch_first, with_state):
 )
 def test_parity_float64(kind, num_layers, bidirectional, batch_first, with_state):
     run_parity(kind, "float64", num_layers, bidirectional, batch_first, with_state)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_parity_weight_gradients_by_chunk(kind):
+    """Backward sums the weight and bias gradients by chunks of 256 rows (Note [Weight gradients
+    by chunk], kernels/cpu/rnn.cpp): at batch 96 a chunk is 2 steps, so the 5 steps make chunks
+    of 2, 2 and 1, in both directions."""
+    run_parity(kind, "float64", 2, True, False, True, batch=96)
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

@@ -1,11 +1,11 @@
 // Whole-sequence RNN/LSTM/GRU forward and backward (see kernels/rnn.h for shapes and lengths).
-// The whole-sequence GEMMs go through gemm_f32/gemm_f64; the per-step products use weights
-// packed once per call (PackedWeight, rnn_gemm.h). The time loop runs in one parallel region.
-// Forward with enough rows splits the batch (Note [Batch split]); otherwise, and in backward,
-// each thread owns a slice of the hidden units (whole 16-unit chunks, every gate of them), runs
-// its GEMM slice and gate pass, writes its part of the next step's packed A, and meets the
-// others at one barrier per step; with one thread the GEMMs and gate passes split across threads
-// inside instead. Every output element has one fixed order of arithmetic, so results are
+// The per-step products use weights packed once per call (PackedWeight, rnn_gemm.h); the
+// weight gradients are summed by chunks of steps inside backward's time loop. The time loop runs in
+// one parallel region. Forward with enough rows splits the batch (Note [Batch split]); otherwise,
+// and in backward, each thread owns a slice of the hidden units (whole 16-unit chunks, every gate
+// of them), runs its GEMM slice and gate pass, writes its part of the next step's packed A, and
+// meets the others at one barrier per step; with one thread the GEMMs and gate passes split across
+// threads inside instead. Every output element has one fixed order of arithmetic, so results are
 // bit-identical for any thread count. The pointwise work of a step (bias adds, gates, state
 // update, what backward saves) is one fused pass per row (rnn_gates.h, compiled per ISA).
 #include "axonite/kernels/rnn.h"
@@ -17,7 +17,9 @@
 #include <utility>
 #include <vector>
 
+#include "axonite/core/cpu_features.h"
 #include "axonite/core/parallel.h"
+#include "axonite/kernels/cpu/gemm_kernels.h"
 #include "axonite/kernels/cpu/rnn_gates.h"
 #include "axonite/kernels/cpu/rnn_gemm.h"
 #include "axonite/kernels/cpu/scratch.h"
@@ -49,6 +51,25 @@ class Parts {
   int64_t len_;
   CachedArray<T> buf_;
 };
+
+// C (m x n) = A B + beta C through the tiled micro-kernel only (no small-problem or
+// matrix-vector shortcut): every element's arithmetic then depends on k alone, not on m, n or
+// the threads, so a product split into row blocks has the bits of the whole.
+void tiled_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
+                const float* b, int64_t b_rs, float beta, float* c, int64_t ldc) {
+  gemm_detail::gemm_packed_f32(gemm_detail::kernel_desc_f32(cpu_isa()), m, n, k, 1.f, a, a_rs, a_cs,
+                               b, b_rs, 1, beta, c, ldc);
+}
+void tiled_gemm(int64_t m, int64_t n, int64_t k, const double* a, int64_t a_rs, int64_t a_cs,
+                const double* b, int64_t b_rs, double beta, double* c, int64_t ldc) {
+  gemm_detail::gemm_packed_f64(gemm_detail::kernel_desc_f64(cpu_isa()), m, n, k, 1.0, a, a_rs, a_cs,
+                               b, b_rs, 1, beta, c, ldc);
+}
+
+// Rows of dG per chunk of the weight gradients (Note [Weight gradients by chunk]); half the K
+// block of the AVX-512 float32 GEMM measured a little faster than a whole one (char_lm step,
+// medians of 5: 21.15 against 21.31 ms at 1 thread, 11.86 against 12.00 at 2).
+constexpr int64_t kWgradChunkRows = 256;
 
 // Rows per chunk of a gate pass: about 4096 gate values per chunk.
 int64_t row_grain(int64_t gh) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(gh, 1)); }
@@ -418,9 +439,6 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   const int64_t R = P > 0 ? P : H, TB = s.T * B;
   const bool gru = s.mode == RnnMode::Gru, lstm = s.mode == RnnMode::Lstm;
   const RnnGateKernels<T>& gates = rnn_gate_kernels<T>();
-  // Every step writes its rows of both (zeros past a row's length), so no zero-fill.
-  CachedArray<T> dG(TB * GH), dHGbuf(gru ? TB * GH : 0);
-  T* dHG = gru ? dHGbuf.data() : dG.data();  // the same gradient except for GRU's n gate
   // dh entering each step: kept for all steps when dW_hr needs it, else one step's worth.
   CachedArray<T> dht_buf(P > 0 ? TB * P : B * R), dm(P > 0 ? B * H : 0);
   // The carried dh, ping-ponged between steps: step i reads dhs[i & 1], writes the other.
@@ -445,6 +463,65 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   // at B rows, run a little below the large GEMM's rate and use up the saved pack). GRU keeps
   // the large GEMM: its packed operand is dhg_t (the n gate scaled by r), not dg_t.
   const bool dx_in_loop = !gru && gr.dx && s.I > 0;
+  // The time index of the loop's i-th step (steps walk backward through the forward order).
+  const auto t_at = [&](int64_t i) { return s.reverse ? i : s.T - 1 - i; };
+  // Note [Weight gradients by chunk]: dW_ih = dG^T x, dW_hh = dHG^T h_prev and the bias
+  // gradients (column sums of dG) are summed chunk by chunk inside the time loop: right after a
+  // chunk of steps has written its gate gradients, each thread adds its units' rows of dW and
+  // entries of db from the columns of dG that it wrote itself, still in its core's caches. After
+  // the loop, products over all T*B rows read dG back from L3 and memory (8 MB at the char_lm
+  // size): there the two products took 6.7 ms of the 1-thread char_lm step against 5.5 ms on
+  // warm operands. LSTM and the plain RNNs then need only one chunk of dG (their dx_t is formed
+  // at its step); GRU keeps all of it for its dx product after the loop. A chunk's size depends
+  // only on B, the chunks are summed in the loop's order and each product's arithmetic per
+  // element depends only on its K (tiled_gemm), so the bits do not depend on the thread count.
+  const int64_t chunk_steps = std::max<int64_t>(1, kWgradChunkRows / std::max<int64_t>(B, 1));
+  // The first (forward-order) time step of the chunk holding loop step i, and its step count.
+  const auto chunk_of = [&](int64_t i) {
+    const int64_t i0 = i / chunk_steps * chunk_steps, i1 = std::min(s.T, i0 + chunk_steps) - 1;
+    return std::pair<int64_t, int64_t>{std::min(t_at(i0), t_at(i1)), i1 - i0 + 1};
+  };
+  const bool dg_chunk_only = !gru;
+  // Every step writes its rows of both (zeros past a row's length), so no zero-fill.
+  CachedArray<T> dG((dg_chunk_only ? std::min(s.T, chunk_steps) : s.T) * B * GH);
+  CachedArray<T> dHGbuf(gru ? TB * GH : 0);
+  T* dHG = gru ? dHGbuf.data() : dG.data();  // the same gradient except for GRU's n gate
+  // Where loop step i's rows of dG and dHG start.
+  const auto dg_offset = [&](int64_t i) {
+    return (t_at(i) - (dg_chunk_only ? chunk_of(i).first : 0)) * B * GH;
+  };
+  // b_ih and b_hh enter the same sum except for GRU's n gate: one sum of dG serves both.
+  T* db_dg = gr.db_ih ? gr.db_ih : (gru ? nullptr : gr.db_hh);
+  T* db_dhg = gru ? gr.db_hh : nullptr;
+  const auto& nk = norm_kernels<T>();
+  // Thread tid's part at the chunk's last step i; dbt: room for G * H sums.
+  const auto weight_grads = [&](int tid, int nt, int64_t i, T* dbt) {
+    if ((i + 1) % chunk_steps != 0 && i + 1 != s.T) return;
+    const auto [t0, n_steps] = chunk_of(i);
+    const int64_t rows = n_steps * B, off = dg_chunk_only ? 0 : t0 * B * GH;
+    const bool first = i < chunk_steps;
+    const Units u = units_of(H, tid, nt);
+    // Rows of dW (columns of dG): gate q of the thread's units, one product per gate (one for
+    // all gates when it owns every unit).
+    const int64_t groups = u.size() == H ? 1 : G, m = u.size() == H ? GH : u.size();
+    const auto sum_into = [&](const T* src, T* db) {
+      nk.column_sums(src, rows, m, GH, 1, dbt);
+      for (int64_t j = 0; j < m; ++j) db[j] = first ? dbt[j] : db[j] + dbt[j];
+    };
+    for (int64_t q = 0; q < groups && u.size() > 0; ++q) {
+      const int64_t col = q * H + u.j0;
+      const T* dg = dG.data() + off + col;
+      const T* dhg = dHG + off + col;
+      if (gr.dw_ih && s.I > 0)
+        tiled_gemm(m, s.I, rows, dg, 1, GH, x + t0 * B * s.I, s.I,
+                   first && !gr.add_w_ih ? T(0) : T(1), gr.dw_ih + col * s.I, s.I);
+      if (gr.dw_hh)
+        tiled_gemm(m, R, rows, dhg, 1, GH, sv.hprev + t0 * B * R, R,
+                   first && !gr.add_w_hh ? T(0) : T(1), gr.dw_hh + col * R, R);
+      if (db_dg) sum_into(dg, db_dg + col);
+      if (db_dhg) sum_into(dhg, db_dhg + col);
+    }
+  };
   const int64_t grain = row_grain(GH);
   for (int nt_want = time_loop_threads(s);; nt_want = 1) {
     // Per thread, packed once: the columns of W_hh (G*H x R) for its units (all of it for one
@@ -467,9 +544,8 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
     }
     // dhg_t in the packed A layout, double-buffered as in rnn_forward.
     const Parts<T> ap(2, whh[0]->a_size(B), true);
+    const Parts<T> dbt(nt_want, GH);  // per thread, a chunk's bias sums
     const int nt = nt_want;
-    // The time index of the loop's i-th step (steps walk backward through the forward order).
-    const auto t_at = [&](int64_t i) { return s.reverse ? i : s.T - 1 - i; };
     // Before the barrier: this thread's units of the step's gate gradients, into apc ...
     const auto gate_grads = [&](int tid, int64_t i) {
       const Units u = units_of(H, tid, nt);
@@ -493,8 +569,8 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
         whr->multiply(B, dht, P, 1, T(0), dm.data(), H);
         dmp = dm.data();
       }
-      T* dg_t = dG.data() + t * B * GH;
-      T* dhg_t = dHG + t * B * GH;
+      T* dg_t = dG.data() + dg_offset(i);
+      T* dhg_t = dHG + dg_offset(i);
       if (u.size() > 0) {
         parallel_for(0, B, grain, [&](int64_t b0, int64_t b1) {
           step_backward_rows<T>(s, gates, t, b0, b1, u, sv, dht, dmp, dh, dc.data(), dg_t, dhg_t,
@@ -514,6 +590,7 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
       if (rn > 0) whh[tid]->multiply_packed(B, ap[i & 1], T(1), dhs[(i + 1) & 1] + r0, R);
       if (wih[tid])
         wih[tid]->multiply_packed(B, ap[i & 1], T(0), gr.dx + t_at(i) * B * s.I + xcol[tid], s.I);
+      weight_grads(tid, nt, i, dbt[tid]);
     };
     if (time_loop(nt, s.T, gate_grads, dh_prev)) break;
   }
@@ -521,20 +598,10 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   const T* dh = dhs[s.T & 1];
   if (gr.dh0) std::copy(dh, dh + B * R, gr.dh0);
   if (gr.dc0 && lstm) std::copy(dc.data(), dc.data() + B * H, gr.dc0);
-  // Everything else is one GEMM (or column sum) over all T*B rows.
+  // GRU's dx: one GEMM over all T*B rows.
   if (gr.dx && s.I > 0 && !dx_in_loop)
     gemm(TB, s.I, GH, T(1), dG.data(), GH, 1, w.w_ih, s.I, 1, T(0), gr.dx, s.I);
-  if (gr.dw_ih && s.I > 0)
-    gemm(GH, s.I, TB, T(1), dG.data(), 1, GH, x, s.I, 1, gr.add_w_ih ? T(1) : T(0), gr.dw_ih, s.I);
-  if (gr.dw_hh)
-    gemm(GH, R, TB, T(1), dHG, 1, GH, sv.hprev, R, 1, gr.add_w_hh ? T(1) : T(0), gr.dw_hh, R);
-  const auto& nk = norm_kernels<T>();
-  if (gr.db_ih) nk.column_sums(dG.data(), TB, GH, GH, 1, gr.db_ih);
-  if (gr.db_hh && gr.db_ih && !gru) {
-    std::copy(gr.db_ih, gr.db_ih + GH, gr.db_hh);  // b_ih and b_hh enter the same sum
-  } else if (gr.db_hh) {
-    nk.column_sums(dHG, TB, GH, GH, 1, gr.db_hh);
-  }
+  if (gr.db_hh && gr.db_ih && !gru) std::copy(gr.db_ih, gr.db_ih + GH, gr.db_hh);
   if (gr.dw_hr && P > 0)
     gemm(P, H, TB, T(1), dht_buf.data(), 1, P, sv.m, H, 1, gr.add_w_hr ? T(1) : T(0), gr.dw_hr, H);
 }
