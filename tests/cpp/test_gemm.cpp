@@ -209,6 +209,20 @@ void layouts_large() {
         CHECK((run_case<T>(isa, Path::kDispatch, 45, 70, 300, la, lb, T(-2), T(0.25), rng)));
       }
 }
+// A last row tile of every height from 1 to 14 (m = 14 + r): the AVX-512 kernel runs tiles of
+// 9 to 13 rows with exact-height variants, shorter ones with its 8- and 4-row variants.
+template <class T>
+void edge_tile_heights() {
+  std::mt19937 rng(7);
+  for (Isa isa : isas())
+    for (int64_t r = 1; r <= 14; ++r)
+      for (Path path : {Path::kDispatch, Path::kSmallBlocks})
+        CHECK((run_case<T>(isa, path, 14 + r, 37, 29, kLayouts[r % 4], kLayouts[(r / 4) % 4], T(1),
+                           r % 2 ? T(0) : T(0.5), rng)));
+}
+TEST(gemm_f32_edge_tile_heights) { edge_tile_heights<float>(); }
+TEST(gemm_f64_edge_tile_heights) { edge_tile_heights<double>(); }
+
 TEST(gemm_f32_layouts_large) { layouts_large<float>(); }
 TEST(gemm_f64_layouts_large) { layouts_large<double>(); }
 

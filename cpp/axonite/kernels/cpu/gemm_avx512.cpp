@@ -139,12 +139,28 @@ void kernel_rows(int64_t k, const typename VT::T* a, int64_t as, const typename 
   }
 }
 
-// MR x NR micro-kernel entry. Bottom-edge tiles (m_eff <= 8 or <= 4) run a shorter variant so
-// e.g. m = 64 (4 x 14 + 8) does not pay for 6 zero rows; bits are identical either way.
+// MR x NR micro-kernel entry. Shorter tiles run a variant with as many rows (9 to 13 exactly,
+// else 8 or 4), so e.g. m = 64 (4 x 14 + 8) does not pay for 6 zero rows and the even tiles of
+// PackedWeight (11 + 11 + 10 rows at m = 32) none; bits are identical either way.
 template <class VT, int MR, int NV, bool AROW>
 void kernel(int64_t k, const typename VT::T* a, int64_t as, const typename VT::T* b,
             typename VT::T* c, int64_t ldc, typename VT::T alpha, typename VT::T beta, int m_eff,
             int n_eff, const char* pf) {
+  static_assert(MR == 14, "the exact-rows variants below assume 14-row tiles");
+  switch (m_eff) {
+    case 13:
+      return kernel_rows<VT, NV, 13, AROW>(k, a, as, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
+    case 12:
+      return kernel_rows<VT, NV, 12, AROW>(k, a, as, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
+    case 11:
+      return kernel_rows<VT, NV, 11, AROW>(k, a, as, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
+    case 10:
+      return kernel_rows<VT, NV, 10, AROW>(k, a, as, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
+    case 9:
+      return kernel_rows<VT, NV, 9, AROW>(k, a, as, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
+    default:
+      break;
+  }
   if (m_eff > 8)
     return kernel_rows<VT, NV, MR, AROW>(k, a, as, b, c, ldc, alpha, beta, m_eff, n_eff, pf);
   if (m_eff > 4)

@@ -37,19 +37,20 @@ PackedWeight<T>::PackedWeight(int64_t K, int64_t N, const T* b, int64_t rs, int6
 template <class T>
 void PackedWeight<T>::pack_a(int64_t M, const T* a, int64_t a_rs, int64_t a_cs, T* ap) const {
   const int64_t mp = mpad(M);
+  const int w = static_cast<int>(panel_rows(M));
   for (int64_t k0 = 0; k0 < K_; k0 += kd_.kc)
-    gemm_detail::pack_micro_panels(kd_, kd_.mr, M, std::min<int64_t>(K_, k0 + kd_.kc) - k0,
+    gemm_detail::pack_micro_panels(kd_, w, M, std::min<int64_t>(K_, k0 + kd_.kc) - k0,
                                    a + k0 * a_cs, a_rs, a_cs, ap + k0 * mp);
 }
 
 template <class T>
 void PackedWeight<T>::scatter_a(int64_t M, int64_t i0, int64_t i1, int64_t k0, int64_t k1,
                                 const T* src, int64_t ld, T* ap) const {
-  const int mr = kd_.mr;
+  const int mr = static_cast<int>(panel_rows(M));
   const int64_t mp = mpad(M);
-  // Within a K block, tile q holds (k, r) at q * mr * kcb + k * mr + r: for each k the tile's
-  // rows are mr consecutive elements, written in order (row by row, the stores would stride
-  // through the whole packed block once per row).
+  // Within a K block, tile q holds (k, r) at q * mr * kcb + k * mr + r (mr: the panel's rows):
+  // for each k the tile's rows are mr consecutive elements, written in order (row by row, the
+  // stores would stride through the whole packed block once per row).
   for (int64_t kb = k0 / kd_.kc * kd_.kc; kb < k1; kb += kd_.kc) {
     const int64_t kcb = std::min<int64_t>(kd_.kc, K_ - kb);
     const int64_t lo = std::max(k0, kb), hi = std::min(k1, kb + kcb);
@@ -74,7 +75,7 @@ void PackedWeight<T>::multiply(int64_t M, const T* a, int64_t a_rs, int64_t a_cs
 template <class T>
 void PackedWeight<T>::multiply_packed(int64_t M, const T* ap, T beta, T* c, int64_t ldc) const {
   if (M == 0 || N_ == 0) return;
-  const int mr = kd_.mr, nr = kd_.nr;
+  const int mr = static_cast<int>(panel_rows(M)), nr = kd_.nr;
   const int64_t mtiles = (M + mr - 1) / mr, mp = mtiles * mr, npad = npanel_ * nr;
   if (K_ == 0) {  // C = beta C
     for (int64_t i = 0; i < M; ++i)
