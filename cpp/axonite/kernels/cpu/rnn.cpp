@@ -226,14 +226,9 @@ std::unique_ptr<PackedWeight<T>> pack_step_weight(const RnnShape& s, const RnnWe
   const int64_t H = s.H, G = rnn_gate_count(s.mode), I = s.I, R = s.P > 0 ? s.P : H;
   const int64_t K = KX + R, n = u.size();
   if (KX == 0 && n == H) return std::make_unique<PackedWeight<T>>(R, G * H, w.w_hh, 1, R);
-  CachedArray<T> rows(G * n * K);  // row (q, j): [w_ih row | w_hh row]
-  for (int64_t q = 0; q < G; ++q)
-    for (int64_t j = u.j0; j < u.j1; ++j) {
-      T* r = rows.data() + (q * n + j - u.j0) * K;
-      if (KX > 0) std::copy(w.w_ih + (q * H + j) * I, w.w_ih + (q * H + j + 1) * I, r);
-      std::copy(w.w_hh + (q * H + j) * R, w.w_hh + (q * H + j + 1) * R, r + KX);
-    }
-  return std::make_unique<PackedWeight<T>>(K, G * n, rows.data(), 1, K);
+  // Column (q, j) of the packed weight: row q * H + j of W_ih, then of W_hh.
+  const typename PackedWeight<T>::RowPair rows{KX > 0 ? w.w_ih : nullptr, I, w.w_hh, R, n, H, u.j0};
+  return std::make_unique<PackedWeight<T>>(K, KX, G * n, rows);
 }
 
 // Threads for a layer's time loop. Each owns a slice of the hidden units (every gate of them),

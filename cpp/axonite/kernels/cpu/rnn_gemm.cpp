@@ -35,6 +35,43 @@ PackedWeight<T>::PackedWeight(int64_t K, int64_t N, const T* b, int64_t rs, int6
 }
 
 template <class T>
+PackedWeight<T>::PackedWeight(int64_t K, int64_t K1, int64_t N, const RowPair& rp)
+    : kd_(desc<T>()), K_(K), N_(N), npanel_((N + kd_.nr - 1) / kd_.nr), b_(K * npanel_ * kd_.nr) {
+  const int nr = kd_.nr;
+  const int64_t npad = npanel_ * nr;
+  T* out = b_.data();
+  // Panels split across threads; each writes only its own (any split gives the same bytes).
+  parallel_for(0, npanel_, 4, [&](int64_t q0, int64_t q1) {
+    for (int64_t k0 = 0; k0 < K; k0 += kd_.kc) {
+      const int64_t k1 = std::min<int64_t>(K, k0 + kd_.kc), kcb = k1 - k0;
+      for (int64_t q = q0; q < q1; ++q) {
+        T* panel = out + k0 * npad + q * nr * kcb;
+        // Runs of lanes that are consecutive rows of one group, at most nr of them.
+        for (int64_t n = q * nr; n < std::min(N, (q + 1) * nr);) {
+          const int64_t in_group = n % rp.group;
+          const int64_t lanes = std::min({rp.group - in_group, N - n, (q + 1) * nr - n});
+          const int64_t row = n / rp.group * rp.group_stride + rp.first + in_group;
+          T* o = panel + (n - q * nr);
+          if (k0 < K1) {  // steps [k0, min(k1, K1)) from top
+            const int64_t hi = std::min(k1, K1);
+            kd_.transpose(lanes, hi - k0, rp.top + row * rp.top_ld + k0, rp.top_ld, nr, o);
+          }
+          if (k1 > K1) {  // steps [max(k0, K1), k1) from bottom
+            const int64_t lo = std::max(k0, K1);
+            kd_.transpose(lanes, k1 - lo, rp.bottom + row * rp.bottom_ld + (lo - K1), rp.bottom_ld,
+                          nr, o + (lo - k0) * nr);
+          }
+          n += lanes;
+        }
+        const int64_t valid = std::min<int64_t>(nr, N - q * nr);  // lanes past N are zero
+        for (int64_t p = 0; p < kcb && valid < nr; ++p)
+          std::fill(panel + p * nr + valid, panel + (p + 1) * nr, T(0));
+      }
+    }
+  });
+}
+
+template <class T>
 void PackedWeight<T>::pack_a(int64_t M, const T* a, int64_t a_rs, int64_t a_cs, T* ap) const {
   const int64_t mp = mpad(M);
   const int w = static_cast<int>(panel_rows(M));

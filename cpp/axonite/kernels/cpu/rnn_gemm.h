@@ -20,6 +20,20 @@ class PackedWeight {
  public:
   // B (K x N), element (k, n) at b[k * rs + n * cs].
   PackedWeight(int64_t K, int64_t N, const T* b, int64_t rs, int64_t cs);
+
+  // Column n of B (K x N) read from row r(n) of two row-major matrices side by side: B(k, n) =
+  // top[r(n) * top_ld + k] for k < K1, bottom[r(n) * bottom_ld + k - K1] after (top may be null
+  // when K1 == 0). The columns come in groups of `group` rows: r(n) = n / group * group_stride
+  // + first + n % group. This is the recurrent step's [W_ih | W_hh]^T restricted to a thread's
+  // units (rnn.cpp), packed in one pass instead of copying its rows side by side first.
+  struct RowPair {
+    const T* top;
+    int64_t top_ld;
+    const T* bottom;
+    int64_t bottom_ld;
+    int64_t group, group_stride, first;
+  };
+  PackedWeight(int64_t K, int64_t K1, int64_t N, const RowPair& rows);
   PackedWeight(const PackedWeight&) = delete;
   PackedWeight& operator=(const PackedWeight&) = delete;
 
