@@ -287,14 +287,15 @@ def test_fused_op_gradcheck(kind, reverse, with_lengths):
 
 @pytest.mark.parametrize("kind", ["lstm", "lstm_proj", "gru", "rnn_tanh", "rnn_relu"])
 @pytest.mark.parametrize("hidden", [64, 100])
-@pytest.mark.parametrize("batch", [96, 40])
+@pytest.mark.parametrize("batch", [96, 40, 24])
 def test_thread_count_bit_identical(kind, hidden, batch):
-    """At 2 threads a forward with at least 28 rows per thread (batch 96) splits the batch, each
-    thread running the recurrence on its own rows; otherwise (batch 40), and in backward, each
-    thread owns a slice of the hidden units in the time loop (100 units: slices of 48 and 52, so
-    a unit's activations land in a vector tail). Results must not change with the thread count.
-    With a projection one thread runs the time loop but the rows of its gate passes split
-    across threads."""
+    """At 2 threads, with at least 16 rows per thread (batch 96: 48, 4 tiles of 12; batch 40:
+    20, tiles of 10) forward and backward split the batch, each thread running the recurrence
+    on its own rows, the backward's weight gradients meeting once per chunk of steps;
+    otherwise (batch 24) each thread owns a slice of the hidden units in the time loop (100
+    units: slices of 48 and 52, so a unit's activations land in a vector tail). Results must
+    not change with the thread count. With a projection one thread runs the time loop but the
+    rows of its gate passes split across threads."""
     cls, extra = KINDS[kind]
     am = getattr(nn, cls)(IN, hidden, **extra, num_layers=2, bidirectional=True)
     x = ax.randn(7, batch, IN)

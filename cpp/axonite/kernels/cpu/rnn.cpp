@@ -1,12 +1,12 @@
 // Whole-sequence RNN/LSTM/GRU forward and backward (see kernels/rnn.h for shapes and lengths).
 // The per-step products use weights packed once per call (PackedWeight, rnn_gemm.h); the
 // weight gradients are summed by chunks of steps inside backward's time loop. The time loop runs in
-// one parallel region. Forward with enough rows splits the batch (Note [Batch split]); otherwise,
-// and in backward, each thread owns a slice of the hidden units (whole 16-unit chunks, every gate
-// of them), runs its GEMM slice and gate pass, writes its part of the next step's packed A, and
-// meets the others at one barrier per step; with one thread the GEMMs and gate passes split across
-// threads inside instead. Every output element has one fixed order of arithmetic, so results are
-// bit-identical for any thread count. The pointwise work of a step (bias adds, gates, state
+// one parallel region. With enough rows forward and backward split the batch (Note [Batch
+// split]); otherwise each thread owns a slice of the hidden units (whole 16-unit chunks, every
+// gate of them), runs its GEMM slice and gate pass, writes its part of the next step's packed A,
+// and meets the others at one barrier per step; with one thread the GEMMs and gate passes split
+// across threads inside instead. Every output element has one fixed order of arithmetic, so results
+// are bit-identical for any thread count. The pointwise work of a step (bias adds, gates, state
 // update, what backward saves) is one fused pass per row (rnn_gates.h, compiled per ISA).
 #include "axonite/kernels/rnn.h"
 
@@ -245,13 +245,16 @@ int time_loop_threads(const RnnShape& s) {
   return static_cast<int>(std::min<int64_t>(get_num_threads(), std::max<int64_t>(1, s.H / 32)));
 }
 
-// Threads for the batch split of a layer's forward time loop (Note [Batch split]), or 1 for the
-// units split. Each thread needs at least two full 14-row tiles of the AVX-512 float32 GEMM
-// kernel: at 2 threads, B = 64 (32 rows each) measured 5.67-5.69 ms for the LSTM forward
-// against 6.56-6.66 ms with the units split, but B = 32 (16 rows each) made the char_lm step
-// slower (12.6 and 14.9 ms against 12.0 and 11.9).
+// Threads for the batch split of a layer's time loop (Note [Batch split]), or 1 for the units
+// split. Each thread needs at least 16 rows, two 8-row tiles of the AVX-512 float32 GEMM kernel
+// (PackedWeight tiles rows evenly). Measured at 2 threads: B = 64 (32 rows each) LSTM forward
+// 5.67-5.69 ms against 6.56-6.66 ms with the units split; the char_lm step (B = 32, 16 rows
+// each) 13.6-14.6 ms against 16.5-17.5 ms with both passes split by rows (in a slow phase of
+// this VM, where the units split's per-step exchange between the cores costs most), the LSTM
+// forward+backward at that size 12.0 against 14.4-15.4 ms. With 14 + 2 row tiles the char_lm
+// forward had measured slower split by rows.
 int batch_split_threads(const RnnShape& s) {
-  constexpr int64_t kMinRows = 28;
+  constexpr int64_t kMinRows = 16;
   if (!time_loop_may_split(s)) return 1;
   return static_cast<int>(std::min<int64_t>(get_num_threads(), s.B / kMinRows));
 }
@@ -463,7 +466,8 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   // Note [Weight gradients by chunk]: dW_ih = dG^T x, dW_hh = dHG^T h_prev and the bias
   // gradients (column sums of dG) are summed chunk by chunk inside the time loop: right after a
   // chunk of steps has written its gate gradients, each thread adds its units' rows of dW and
-  // entries of db from the columns of dG that it wrote itself, still in its core's caches. After
+  // entries of db, while the chunk is still in cache (with the units split, in its own core's:
+  // it wrote those columns of dG itself; the batch split meets at a barrier first). After
   // the loop, products over all T*B rows read dG back from L3 and memory (8 MB at the char_lm
   // size): there the two products took 6.7 ms of the 1-thread char_lm step against 5.5 ms on
   // warm operands. LSTM and the plain RNNs then need only one chunk of dG (their dx_t is formed
@@ -476,14 +480,20 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
     const int64_t i0 = i / chunk_steps * chunk_steps, i1 = std::min(s.T, i0 + chunk_steps) - 1;
     return std::pair<int64_t, int64_t>{std::min(t_at(i0), t_at(i1)), i1 - i0 + 1};
   };
+  // LSTM and the plain RNNs keep two chunks of dG (the batch split below writes the next chunk
+  // while other threads may still read this one), GRU all of it.
   const bool dg_chunk_only = !gru;
   // Every step writes its rows of both (zeros past a row's length), so no zero-fill.
-  CachedArray<T> dG((dg_chunk_only ? std::min(s.T, chunk_steps) : s.T) * B * GH);
+  CachedArray<T> dG((dg_chunk_only ? std::min(s.T, 2 * chunk_steps) : s.T) * B * GH);
   CachedArray<T> dHGbuf(gru ? TB * GH : 0);
   T* dHG = gru ? dHGbuf.data() : dG.data();  // the same gradient except for GRU's n gate
-  // Where loop step i's rows of dG and dHG start.
+  // Where the rows of the chunk holding loop step i start in dG and dHG, and step i's own.
+  const auto chunk_offset = [&](int64_t i) {
+    return dg_chunk_only ? (i / chunk_steps & 1) * chunk_steps * B * GH
+                         : chunk_of(i).first * B * GH;
+  };
   const auto dg_offset = [&](int64_t i) {
-    return (t_at(i) - (dg_chunk_only ? chunk_of(i).first : 0)) * B * GH;
+    return chunk_offset(i) + (t_at(i) - chunk_of(i).first) * B * GH;
   };
   // b_ih and b_hh enter the same sum except for GRU's n gate: one sum of dG serves both.
   T* db_dg = gr.db_ih ? gr.db_ih : (gru ? nullptr : gr.db_hh);
@@ -493,7 +503,7 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
   const auto weight_grads = [&](int tid, int nt, int64_t i, T* dbt) {
     if ((i + 1) % chunk_steps != 0 && i + 1 != s.T) return;
     const auto [t0, n_steps] = chunk_of(i);
-    const int64_t rows = n_steps * B, off = dg_chunk_only ? 0 : t0 * B * GH;
+    const int64_t rows = n_steps * B, off = chunk_offset(i);
     const bool first = i < chunk_steps;
     const Units u = units_of(H, tid, nt);
     // Rows of dW (columns of dG): gate q of the thread's units, one product per gate (one for
@@ -517,8 +527,63 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
       if (db_dhg) sum_into(dhg, db_dhg + col);
     }
   };
+  // The carried gradient entering loop step i for rows [b0, b1) (all units when P == 0, the
+  // only case that splits the rows): dh + dy_t, zero past a row's length.
+  const auto dh_in = [&](int64_t i, int64_t b0, int64_t b1, int64_t r0, int64_t rn) {
+    const int64_t t = t_at(i);
+    const T* dh = dhs[i & 1];
+    T* dht = P > 0 ? dht_buf.data() + t * B * P : dht_buf.data();
+    const T* dy_t = dy + t * B * R;
+    for (int64_t b = b0; b < b1; ++b) {
+      T* d = dht + b * R + r0;
+      if (active(s, t, b)) {
+        for (int64_t j = 0; j < rn; ++j) d[j] = dh[b * R + r0 + j] + dy_t[b * R + r0 + j];
+      } else {
+        std::fill(d, d + rn, T(0));  // the output past the length is a constant zero
+      }
+    }
+    return dht;
+  };
+  bool done = false;
+  if (const int nb = batch_split_threads(s); nb > 1) {
+    // Note [Batch split], backward: each thread runs the whole backward recurrence of its rows
+    // of the batch (gate gradients, dh_prev = dhg_t W_hh and dx_t for those rows), without a
+    // barrier per step; only the weight gradients, which sum over every row, meet once per
+    // chunk (Note [Weight gradients by chunk]): after a barrier each thread adds its units'
+    // rows of dW from every row of the chunk. A row's products and gate arithmetic do not
+    // depend on the tile or thread that computes it, so the bits are those of the units split.
+    const PackedWeight<T> whh(GH, R, w.w_hh, R, 1);
+    std::unique_ptr<PackedWeight<T>> wih;
+    if (dx_in_loop) wih = std::make_unique<PackedWeight<T>>(GH, s.I, w.w_ih, s.I, 1);
+    const int64_t mb_max = (B + nb - 1) / nb;
+    const Parts<T> apb(nb, whh.a_size(mb_max), true);
+    const Parts<T> dbt(nb, GH);
+    const int64_t chunks = (s.T + chunk_steps - 1) / chunk_steps;
+    const auto rows_of = [&](int tid) {
+      return std::pair<int64_t, int64_t>{B * tid / nb, B * (tid + 1) / nb};
+    };
+    const auto chunk_steps_of = [&](int tid, int64_t c) {
+      const auto [b0, b1] = rows_of(tid);
+      const int64_t mb = b1 - b0;
+      for (int64_t i = c * chunk_steps; i < std::min(s.T, (c + 1) * chunk_steps); ++i) {
+        if (interrupt_requested()) return;  // time_loop stops every thread after this chunk
+        const int64_t t = t_at(i);
+        T* next = dhs[(i + 1) & 1];
+        const T* dht = dh_in(i, b0, b1, 0, R);
+        step_backward_rows<T>(s, gates, t, b0, b1, Units{0, H}, sv, dht, dht, dhs[i & 1], dc.data(),
+                              dG.data() + dg_offset(i), dHG + dg_offset(i), next);
+        whh.scatter_a(mb, 0, mb, 0, GH, dHG + dg_offset(i) + b0 * GH, GH, apb[tid]);
+        whh.multiply_packed(mb, apb[tid], T(1), next + b0 * R, R);
+        if (wih) wih->multiply_packed(mb, apb[tid], T(0), gr.dx + (t * B + b0) * s.I, s.I);
+      }
+    };
+    const auto chunk_weight_grads = [&](int tid, int64_t c) {
+      weight_grads(tid, nb, std::min(s.T, (c + 1) * chunk_steps) - 1, dbt[tid]);
+    };
+    done = time_loop(nb, chunks, chunk_steps_of, chunk_weight_grads);
+  }
   const int64_t grain = row_grain(GH);
-  for (int nt_want = time_loop_threads(s);; nt_want = 1) {
+  for (int nt_want = time_loop_threads(s); !done; nt_want = 1) {
     // Per thread, packed once: the columns of W_hh (G*H x R) for its units (all of it for one
     // thread), so each thread forms its own units of dh_prev = dhg_t W_hh; and for dx_t its
     // share of W_ih's columns, in groups of 32 (an AVX-512 float32 micro-panel; any split gives
@@ -549,16 +614,7 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
       const T* dh = dhs[i & 1];
       T* next = dhs[(i + 1) & 1];
       T* apc = ap[i & 1];
-      T* dht = P > 0 ? dht_buf.data() + t * B * P : dht_buf.data();
-      const T* dy_t = dy + t * B * R;
-      for (int64_t b = 0; b < B; ++b) {
-        T* d = dht + b * R + r0;
-        if (active(s, t, b)) {
-          for (int64_t j = 0; j < rn; ++j) d[j] = dh[b * R + r0 + j] + dy_t[b * R + r0 + j];
-        } else {
-          std::fill(d, d + rn, T(0));  // the output past the length is a constant zero
-        }
-      }
+      const T* dht = dh_in(i, 0, B, r0, rn);
       const T* dmp = dht;
       if (P > 0) {  // one thread
         whr->multiply(B, dht, P, 1, T(0), dm.data(), H);
@@ -587,7 +643,7 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
         wih[tid]->multiply_packed(B, ap[i & 1], T(0), gr.dx + t_at(i) * B * s.I + xcol[tid], s.I);
       weight_grads(tid, nt, i, dbt[tid]);
     };
-    if (time_loop(nt, s.T, gate_grads, dh_prev)) break;
+    done = time_loop(nt, s.T, gate_grads, dh_prev);
   }
   check_interrupt();
   const T* dh = dhs[s.T & 1];
