@@ -18,7 +18,7 @@ over the true digits; a missing digit counts as wrong).
 Measured with the defaults (12,000 training / 2,000 test canvases, GRU hidden 128, batch 64,
 Adam 2e-3 with cosine decay, 6 epochs, seed 0, 2 threads on a 2-core Zen 5 VM): test exact
 match 0.059, 0.143, 0.731, 0.917, 0.920, 0.921 after epochs 1-6 and per-digit accuracy 0.574 ->
-0.980, 31.6 s of training (an earlier version of the library, whose float rounding differed,
+0.980, 31.9 s of training (an earlier version of the library, whose float rounding differed,
 followed another path to 0.823 exact, 0.954 per digit: the run is sensitive to it). ``--smoke``
 (1,000 canvases, one epoch) takes about a second.
 """

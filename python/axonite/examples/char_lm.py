@@ -15,20 +15,17 @@ stream is laid out as ``--batch-size`` parallel columns (``ax.text.bptt_batches`
 
 Measured with the defaults (the first 2 M characters, 79 symbols so a uniform guess has
 perplexity 79; embed 64, hidden 256, seq 64, batch 32, Adam 3e-3, 4 epochs, seed 0):
-validation perplexity 5.22, 4.76, 4.61, 4.55 after epochs 1-4 (2.18 bits per character at the
-end); the run took 50 s on a 2-core Zen 5 VM (6.8 minutes on the busier VM of an earlier
+validation perplexity 5.22, 4.76, 4.60, 4.52 after epochs 1-4 (2.175 bits per character at
+the end); the run took 44 s on a 2-core Zen 5 VM (6.8 minutes on the busier VM of an earlier
 session). The sample at temperature 0.8 from the prompt "KING." and a newline began::
 
     KING.
-    Hy, my lord, and I, my design,
-    Or the rips of the crowned manner,--
-    Well they did the partlicable emploit
-    The ladge that a remembed of traitors, and my lord
-    Then he live as I never-vantant.
+    Here 's my sister's country, leave, my lord, it hear me
+    Aspurn clad of land, we hear mean like thee with all thy fault.
 
-    ANTONY.
-    My liege, thou winds have my chance
-    As were in the queen. Lieve, my lord,
+    [Re-enter Bolonian with an ENASARER.
+    And I think as I never all dangers here,
+    Let it be thence in his expelled wives
 
 With ``--chars 300000 --epochs 2`` (about 30 s) seeds 0-2 reach perplexity 6.32-6.41.
 """

@@ -12,8 +12,8 @@ prediction. Batches come from a ``BucketBatchSampler``, which groups utterances 
 length so that little of each batch is padding.
 
 Measured with the defaults (hidden 64, batch 16, 60 epochs, 2 threads on a 2-core Zen 5 VM):
-seed 0 gives LSTM 0.9622 (356/370) and GRU 0.9784 (362/370) test accuracy, about 0.5 s of
-training per model; over seeds 0-4 the LSTM scores 0.954-0.973 and the GRU 0.965-0.978.
+seed 0 gives LSTM 0.9649 (357/370) and GRU 0.9784 (362/370) test accuracy, about 0.4 s of
+training per model; over seeds 0-4 the LSTM scores 0.962-0.973 and the GRU 0.965-0.978.
 """
 
 from __future__ import annotations
