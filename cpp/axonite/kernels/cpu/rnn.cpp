@@ -95,6 +95,12 @@ Units units_of(int64_t H, int tid, int nt) {
   return {std::min(H, 16 * (chunks * tid / nt)), std::min(H, 16 * (chunks * (tid + 1) / nt))};
 }
 
+// The rows [b0, b1) of a batch of B that thread tid of nt owns in the batch split (Note [Batch
+// split]), forward and backward alike.
+std::pair<int64_t, int64_t> batch_rows(int64_t B, int tid, int nt) {
+  return {B * tid / nt, B * (tid + 1) / nt};
+}
+
 // One forward step over rows [b0, b1) and units u. g_t (B, G*H) holds x W_ih^T on entry when
 // `add_input` (else the input part is already in hg) and the activated gates on exit; hg holds
 // the GEMM products of the units for the rows from hg_row0 on, gate q of unit u.j0 + i of row b
@@ -228,7 +234,6 @@ std::unique_ptr<PackedWeight<T>> pack_step_weight(const RnnShape& s, const RnnWe
                                                   int64_t KX, Units u) {
   const int64_t H = s.H, G = rnn_gate_count(s.mode), I = s.I, R = s.P > 0 ? s.P : H;
   const int64_t K = KX + R, n = u.size();
-  if (KX == 0 && n == H) return std::make_unique<PackedWeight<T>>(R, G * H, w.w_hh, 1, R);
   // Column (q, j) of the packed weight: row q * H + j of W_ih, then of W_hh.
   const typename PackedWeight<T>::RowPair rows{KX > 0 ? w.w_ih : nullptr, I, w.w_hh, R, n, H, u.j0};
   return std::make_unique<PackedWeight<T>>(K, KX, G * n, rows);
@@ -337,9 +342,6 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
     // the tile or thread that computes it, so the bits are those of the other paths. On Ctrl-C
     // each thread stops at its next step; check_interrupt() then throws.
     const std::unique_ptr<PackedWeight<T>> wt = pack_step_weight(s, w, KX, Units{0, H});
-    const auto rows_of = [&](int tid, int nt) {
-      return std::pair<int64_t, int64_t>{B * tid / nt, B * (tid + 1) / nt};
-    };
     // Per thread, at most ceil(B / nb) rows: a packed A (zeroed, for its padding rows) and the
     // GEMM products, 64-byte apart so that no cache line is shared.
     const int64_t mb_max = (B + nb - 1) / nb;
@@ -350,7 +352,7 @@ void rnn_forward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const T*
         short_team.store(true);
         return;
       }
-      const auto [b0, b1] = rows_of(tid, nt);
+      const auto [b0, b1] = batch_rows(B, tid, nt);
       const int64_t mb = b1 - b0;
       T* ap = apb[tid];
       T* hgp = hgb[tid];
@@ -562,11 +564,8 @@ void rnn_backward(const RnnShape& s, const RnnWeights<T>& w, const T* x, const R
     const Parts<T> apb(nb, whh.a_size(mb_max), true);
     const Parts<T> dbt(nb, GH);
     const int64_t chunks = (s.T + chunk_steps - 1) / chunk_steps;
-    const auto rows_of = [&](int tid) {
-      return std::pair<int64_t, int64_t>{B * tid / nb, B * (tid + 1) / nb};
-    };
     const auto chunk_steps_of = [&](int tid, int64_t c) {
-      const auto [b0, b1] = rows_of(tid);
+      const auto [b0, b1] = batch_rows(B, tid, nb);
       const int64_t mb = b1 - b0;
       for (int64_t i = c * chunk_steps; i < std::min(s.T, (c + 1) * chunk_steps); ++i) {
         if (interrupt_requested()) return;  // time_loop stops every thread after this chunk
